@@ -1,0 +1,2 @@
+export { applyActivation } from './activation.js';
+export { referenceGemm } from './gemm.js';
