@@ -1,7 +1,6 @@
 // Module entry: runtime information and settings, plus every registered kernel family.
 #include <napi.h>
 
-#include "amc/gemm.h"
 #include "amc/isa.h"
 #include "amc/thread-pool.h"
 #include "common.h"
@@ -22,20 +21,10 @@ Napi::Value GetInfo(const Napi::CallbackInfo& info) {
   result.Set("isaCap", IsaName(IsaCap()));
   result.Set("numThreads", NumThreads());
   result.Set("napiVersion", NAPI_VERSION);
-  Napi::Array gemm = Napi::Array::New(env);
-  int count = 0;
-  const GemmUkernel* kernels = GemmUkernels(&count);
-  for (int i = 0; i < count; ++i) {
-    Napi::Object k = Napi::Object::New(env);
-    k.Set("name", kernels[i].name);
-    k.Set("isa", IsaName(kernels[i].isa));
-    k.Set("mr", kernels[i].mr);
-    k.Set("nr", kernels[i].nr);
-    k.Set("available", IsaSupported(kernels[i].isa));
-    gemm.Set(static_cast<uint32_t>(i), k);
-  }
   Napi::Object families = Napi::Object::New(env);
-  families.Set("gemm", gemm);
+  for (const auto& family : Families()) {
+    if (family.info != nullptr) families.Set(family.name, family.info(env));
+  }
   result.Set("kernels", families);
   return result;
 }
@@ -72,7 +61,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("getInfo", Napi::Function::New(env, GetInfo, "getInfo"));
   exports.Set("setIsa", Napi::Function::New(env, SetIsa, "setIsa"));
   exports.Set("setNumThreads", Napi::Function::New(env, SetThreads, "setNumThreads"));
-  for (const auto& family : Families()) family.second(env, exports);
+  for (const auto& family : Families()) family.init(env, exports);
   return exports;
 }
 

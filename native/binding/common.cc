@@ -6,12 +6,24 @@
 
 namespace amc::binding {
 
-std::vector<std::pair<const char*, FamilyInit>>& Families() {
-  static std::vector<std::pair<const char*, FamilyInit>> families;
+std::vector<Family>& Families() {
+  static std::vector<Family> families;
   return families;
 }
 
-FamilyRegistrar::FamilyRegistrar(const char* name, FamilyInit init) { Families().emplace_back(name, init); }
+FamilyRegistrar::FamilyRegistrar(const char* name, FamilyInit init, FamilyInfo info) {
+  Families().push_back(Family{name, init, info});
+}
+
+Status ReadActivation(Napi::Object obj, const char* op, Activation* out) {
+  int64_t act = 0;
+  AMC_RETURN_IF_ERROR(ReadInt(obj, op, "activation", false, &act));
+  if (act < 0 || act > 2) {
+    return ArgError(StatusCode::kInvalidArgument, op, "activation", "0, 1 or 2", std::to_string(act));
+  }
+  *out = static_cast<Activation>(act);
+  return Status::Ok();
+}
 
 Napi::Error StatusError(Napi::Env env, const Status& status) {
   Napi::Error error = Napi::Error::New(env, status.message());
@@ -199,6 +211,26 @@ Napi::Value RunAsync(const Napi::CallbackInfo& info, const char* op,
   Napi::Promise promise = worker->Promise();
   worker->Queue();
   return promise;
+}
+
+}  // namespace amc::binding
+
+namespace amc::binding {
+
+Status ReadConvGeometry(Napi::Object obj, const char* op, ConvGeometry* g) {
+  const struct {
+    const char* key;
+    int64_t* field;
+  } fields[] = {
+      {"batch", &g->batch},         {"inHeight", &g->in_h},         {"inWidth", &g->in_w},
+      {"inChannels", &g->in_c},     {"kernelHeight", &g->kernel_h}, {"kernelWidth", &g->kernel_w},
+      {"strideHeight", &g->stride_h}, {"strideWidth", &g->stride_w}, {"dilationHeight", &g->dilation_h},
+      {"dilationWidth", &g->dilation_w}, {"padTop", &g->pad_top},   {"padBottom", &g->pad_bottom},
+      {"padLeft", &g->pad_left},    {"padRight", &g->pad_right},    {"outHeight", &g->out_h},
+      {"outWidth", &g->out_w},
+  };
+  for (const auto& f : fields) AMC_RETURN_IF_ERROR(ReadInt(obj, op, f.key, true, f.field));
+  return ValidateConvGeometry(op, *g);
 }
 
 }  // namespace amc::binding

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "amc/gemm.h"
 #include "amc/status.h"
 
 namespace amc::binding {
@@ -67,11 +68,27 @@ Napi::Value AsyncOp(const Napi::CallbackInfo& info) {
                   Napi::Function::New((exports).Env(), ::amc::binding::AsyncOp<Args, Parse, Run>, name "Async")); \
   } while (0)
 
-// Families register themselves at load time; addon.cc calls every registered initialiser.
-using FamilyInit = void (*)(Napi::Env env, Napi::Object exports);
-struct FamilyRegistrar {
-  FamilyRegistrar(const char* name, FamilyInit init);
-};
-std::vector<std::pair<const char*, FamilyInit>>& Families();
+// Reads the optional `activation` code (0 none, 1 relu, 2 relu6).
+Status ReadActivation(Napi::Object obj, const char* op, Activation* out);
 
+// Families register themselves at load time; addon.cc calls every registered initialiser, and getInfo()
+// reports each family's microkernel variants under kernels[name] (name, isa, available, and any extra fields).
+using FamilyInit = void (*)(Napi::Env env, Napi::Object exports);
+using FamilyInfo = Napi::Array (*)(Napi::Env env);
+struct Family {
+  const char* name;
+  FamilyInit init;
+  FamilyInfo info;  // may be null
+};
+struct FamilyRegistrar {
+  FamilyRegistrar(const char* name, FamilyInit init, FamilyInfo info = nullptr);
+};
+std::vector<Family>& Families();
+
+}  // namespace amc::binding
+
+#include "amc/conv-geometry.h"
+namespace amc::binding {
+// Reads the Conv2DGeometry fields (camelCase, as produced by nativeGeometry() in @amc/kernels) and validates them.
+Status ReadConvGeometry(Napi::Object obj, const char* op, ConvGeometry* g);
 }  // namespace amc::binding

@@ -5,14 +5,6 @@
 namespace amc::binding {
 namespace {
 
-Status ParseActivation(Napi::Object o, const char* op, Activation* out) {
-  int64_t act = 0;
-  AMC_RETURN_IF_ERROR(ReadInt(o, op, "activation", false, &act));
-  if (act < 0 || act > 2) return ArgError(StatusCode::kInvalidArgument, op, "activation", "0, 1 or 2", std::to_string(act));
-  *out = static_cast<Activation>(act);
-  return Status::Ok();
-}
-
 Status ParseGemm(Napi::Object o, GemmArgs* a) {
   const char* op = "gemm";
   AMC_RETURN_IF_ERROR(ReadF32(o, op, "a", true, const_cast<float**>(&a->a), &a->a_length));
@@ -26,7 +18,7 @@ Status ParseGemm(Napi::Object o, GemmArgs* a) {
   AMC_RETURN_IF_ERROR(ReadBool(o, op, "transB", false, &a->trans_b));
   AMC_RETURN_IF_ERROR(ReadFloat(o, op, "alpha", false, &a->alpha));
   AMC_RETURN_IF_ERROR(ReadFloat(o, op, "beta", false, &a->beta));
-  AMC_RETURN_IF_ERROR(ParseActivation(o, op, &a->activation));
+  AMC_RETURN_IF_ERROR(ReadActivation(o, op, &a->activation));
   // A bias typed array that is present but empty reads as null; treat it as a length mismatch.
   if (o.Has("bias") && !o.Get("bias").IsUndefined() && !o.Get("bias").IsNull() && a->bias == nullptr && a->n > 0) {
     return ArgError(StatusCode::kShapeMismatch, op, "bias", "length " + std::to_string(a->n), "length 0");
@@ -36,7 +28,23 @@ Status ParseGemm(Napi::Object o, GemmArgs* a) {
 
 void InitGemm(Napi::Env env, Napi::Object exports) { AMC_EXPORT_OP(exports, "gemm", GemmArgs, ParseGemm, Gemm); }
 
-FamilyRegistrar registrar("gemm", InitGemm);
+Napi::Array GemmInfo(Napi::Env env) {
+  Napi::Array list = Napi::Array::New(env);
+  int count = 0;
+  const GemmUkernel* kernels = GemmUkernels(&count);
+  for (int i = 0; i < count; ++i) {
+    Napi::Object k = Napi::Object::New(env);
+    k.Set("name", kernels[i].name);
+    k.Set("isa", IsaName(kernels[i].isa));
+    k.Set("available", IsaSupported(kernels[i].isa));
+    k.Set("mr", kernels[i].mr);
+    k.Set("nr", kernels[i].nr);
+    list.Set(static_cast<uint32_t>(i), k);
+  }
+  return list;
+}
+
+FamilyRegistrar registrar("gemm", InitGemm, GemmInfo);
 
 }  // namespace
 }  // namespace amc::binding

@@ -3,4 +3,4 @@ export type { AmcErrorDetails, ErrorCodeValue } from './errors.js';
 export { Rng } from './rng.js';
 export type { RngState } from './rng.js';
 export { ACTIVATIONS, sizeOfShape } from './types.js';
-export type { Activation, Shape } from './types.js';
+export type { Activation, FloatTensor, Shape } from './types.js';

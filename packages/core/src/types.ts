@@ -13,3 +13,9 @@ export function sizeOfShape(shape: Shape): number {
   for (const d of shape) size *= d;
   return size;
 }
+
+/** A dense float tensor: row-major data and its shape (NHWC for images, HWIO for conv filters). */
+export interface FloatTensor {
+  readonly data: Float32Array;
+  readonly shape: readonly number[];
+}

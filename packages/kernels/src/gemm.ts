@@ -1,7 +1,7 @@
 import { type Activation, ErrorCode, argumentError } from '@amc/core';
 import { callNative, callNativeAsync } from './call.js';
 import { loadNative } from './load.js';
-import type { GemmNativeOptions } from './native-binding.js';
+import type { GemmNativeOptions } from './binding/gemm.js';
 import { checkActivation, checkBool, checkDims, checkFloat32, checkNumber, checkOptions, outputBuffer } from './validate.js';
 
 /** Options of {@link gemm}. */

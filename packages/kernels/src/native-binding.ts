@@ -29,46 +29,31 @@ export interface NativeKernelInfo {
 /** Instruction-set levels, lowest first. */
 export type IsaName = 'scalar' | 'avx2' | 'avx512';
 
-/** Native activation codes: 0 none, 1 relu, 2 relu6. */
-export type NativeActivation = 0 | 1 | 2;
+export type { AsyncOp, NativeActivation, Op } from './binding/types.js';
+export type { GemmNativeOptions } from './binding/gemm.js';
 
-export interface GemmNativeOptions {
-  a: Float32Array;
-  b: Float32Array;
-  c: Float32Array;
-  bias?: Float32Array;
-  m: number;
-  n: number;
-  k: number;
-  transA?: boolean;
-  transB?: boolean;
-  alpha?: number;
-  beta?: number;
-  activation?: NativeActivation;
-}
+import { type ConvBinding, CONV_FUNCTION_NAMES } from './binding/conv.js';
+import { type GemmBinding, GEMM_FUNCTION_NAMES } from './binding/gemm.js';
+import { type PruneBinding, PRUNE_FUNCTION_NAMES } from './binding/prune.js';
+import { type SparseBinding, SPARSE_FUNCTION_NAMES } from './binding/sparse.js';
 
-/** A sync op and its promise-returning twin, which runs on a libuv worker thread. */
-type Op<T> = { (options: T): void };
-type AsyncOp<T> = { (options: T): Promise<void> };
-
-export interface NativeBinding {
+/** Runtime functions every build exports. */
+export interface RuntimeBinding {
   getInfo(): NativeInfo;
   setIsa(isa: IsaName): void;
   setNumThreads(n: number): void;
-  gemm: Op<GemmNativeOptions>;
-  gemmAsync: AsyncOp<GemmNativeOptions>;
 }
 
-/** Every function the addon must export, in one list (checked against the addon by a test). */
-export const NATIVE_FUNCTION_NAMES = [
+/** The whole addon: one interface per family, each in binding/<family>.ts with its list of names. */
+export interface NativeBinding extends RuntimeBinding, GemmBinding, ConvBinding, SparseBinding, PruneBinding {}
+
+/** Every function the addon must export (checked against the addon by binding.test.ts). */
+export const NATIVE_FUNCTION_NAMES: readonly (keyof NativeBinding)[] = [
   'getInfo',
   'setIsa',
   'setNumThreads',
-  'gemm',
-  'gemmAsync',
-] as const satisfies readonly (keyof NativeBinding)[];
-
-// Compile-time check that the list covers the interface: a missing name makes this type `never`-incompatible.
-type Missing = Exclude<keyof NativeBinding, (typeof NATIVE_FUNCTION_NAMES)[number]>;
-const exhaustive: [Missing] extends [never] ? true : Missing = true;
-void exhaustive;
+  ...GEMM_FUNCTION_NAMES,
+  ...CONV_FUNCTION_NAMES,
+  ...SPARSE_FUNCTION_NAMES,
+  ...PRUNE_FUNCTION_NAMES,
+];

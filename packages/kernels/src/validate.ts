@@ -3,7 +3,7 @@
  * `<op>: expected <what> for <argument> but received <value>`.
  */
 import { ACTIVATIONS, type Activation, AmcError, ErrorCode, argumentError } from '@amc/core';
-import type { NativeActivation } from './native-binding.js';
+import type { NativeActivation } from './binding/types.js';
 
 /** Largest element count accepted for one buffer (2^31 - 1, the native index range). */
 export const MAX_ELEMENTS = 2 ** 31 - 1;

@@ -1,0 +1,5 @@
+/** The conv family's native functions (filled in as the family lands). */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type
+export interface ConvBinding {}
+
+export const CONV_FUNCTION_NAMES = [] as const satisfies readonly (keyof ConvBinding)[];

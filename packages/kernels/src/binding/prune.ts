@@ -1,0 +1,5 @@
+/** The prune family's native functions (filled in as the family lands). */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type
+export interface PruneBinding {}
+
+export const PRUNE_FUNCTION_NAMES = [] as const satisfies readonly (keyof PruneBinding)[];
