@@ -55,15 +55,19 @@ Status ReadTyped(Napi::Object obj, const char* op, const char* key, bool require
     return Status::Ok();
   }
   if (!value.IsTypedArray()) return Missing(op, key, expected, value);
-  Napi::TypedArray array = value.As<Napi::TypedArray>();
-  if (array.TypedArrayType() != type) return Missing(op, key, expected, value);
-  Napi::ArrayBuffer buffer = array.ArrayBuffer();
-  if (buffer.ByteLength() < array.ByteOffset() + array.ByteLength()) {
-    return Status(StatusCode::kInvalidArgument, std::string(op) + ": " + key + " is detached or out of bounds");
+  // The raw call gives the element pointer for ArrayBuffer- and SharedArrayBuffer-backed arrays alike; a
+  // detached buffer reports length 0.
+  napi_typedarray_type actual;
+  size_t count = 0;
+  void* raw = nullptr;
+  napi_value backing;
+  size_t byte_offset = 0;
+  if (napi_get_typedarray_info(obj.Env(), value, &actual, &count, &raw, &backing, &byte_offset) != napi_ok) {
+    return Status(StatusCode::kInvalidArgument, std::string(op) + ": cannot read typed array " + key);
   }
-  *length = static_cast<int64_t>(array.ElementLength());
-  *data = *length == 0 ? nullptr
-                       : reinterpret_cast<T*>(static_cast<uint8_t*>(buffer.Data()) + array.ByteOffset());
+  if (actual != type) return Missing(op, key, expected, value);
+  *length = static_cast<int64_t>(count);
+  *data = count == 0 ? nullptr : static_cast<T*>(raw);
   return Status::Ok();
 }
 

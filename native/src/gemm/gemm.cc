@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <limits>
 #include <string>
 
@@ -24,9 +25,13 @@ const GemmUkernel kGemmUkernels[] = {AMC_F32_GEMM_UKERNELS(AMC_GEMM_ENTRY)};
 #undef AMC_GEMM_ENTRY
 constexpr int kGemmUkernelCount = sizeof(kGemmUkernels) / sizeof(kGemmUkernels[0]);
 
-constexpr int kKcMax = 256;
-constexpr int64_t kNcMax = 4096;
-constexpr int kMcTarget = 168;
+int EnvInt(const char* name, int fallback) {
+  const char* v = std::getenv(name);
+  return v != nullptr ? std::atoi(v) : fallback;
+}
+const int kKcMax = EnvInt("AMC_GEMM_KC", 256);
+const int64_t kNcMax = EnvInt("AMC_GEMM_NC", 4096);
+const int kMcTarget = EnvInt("AMC_GEMM_MC", 168);
 
 int64_t CeilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
@@ -80,21 +85,33 @@ void SetActivation(Activation act, bool* clamp, float* lo, float* hi) {
 }
 
 void MatrixAPacker::Pack(int64_t m0, int mc, int64_t k0, int kc, int mr, float* dst) const {
+  constexpr int kMaxMr = 32;
   for (int p0 = 0; p0 < mc; p0 += mr) {
     const int rows = std::min(mr, mc - p0);
     float* panel = dst + static_cast<int64_t>(p0) * kc;
-    for (int r = 0; r < mr; ++r) {
-      if (r >= rows) {
-        for (int k = 0; k < kc; ++k) panel[k * mr + r] = 0.0f;
-        continue;
+    if (trans_) {
+      // op(A) rows are columns of A: each k reads mr contiguous values.
+      for (int k = 0; k < kc; ++k) {
+        const float* src = a_ + (k0 + k) * lda_ + m0 + p0;
+        float* out = panel + k * mr;
+        for (int r = 0; r < rows; ++r) out[r] = alpha_ * src[r];
+        for (int r = rows; r < mr; ++r) out[r] = 0.0f;
       }
-      const int64_t i = m0 + p0 + r;
-      if (!trans_) {
-        const float* src = a_ + i * lda_ + k0;
-        for (int k = 0; k < kc; ++k) panel[k * mr + r] = alpha_ * src[k];
-      } else {
-        const float* src = a_ + k0 * lda_ + i;
-        for (int k = 0; k < kc; ++k) panel[k * mr + r] = alpha_ * src[k * lda_];
+      continue;
+    }
+    // Read mr row streams in step and write the panel contiguously.
+    const float* src[kMaxMr];
+    for (int r = 0; r < mr; ++r) src[r] = a_ + (m0 + p0 + std::min(r, rows - 1)) * lda_ + k0;
+    if (rows == mr) {
+      for (int k = 0; k < kc; ++k) {
+        float* out = panel + k * mr;
+        for (int r = 0; r < mr; ++r) out[r] = alpha_ * src[r][k];
+      }
+    } else {
+      for (int k = 0; k < kc; ++k) {
+        float* out = panel + k * mr;
+        for (int r = 0; r < rows; ++r) out[r] = alpha_ * src[r][k];
+        for (int r = rows; r < mr; ++r) out[r] = 0.0f;
       }
     }
   }

@@ -20,6 +20,8 @@ export const ErrorCode = {
   UnsupportedLayer: 'AMC_UNSUPPORTED_LAYER',
   /** An operation is not supported for the given combination of options. */
   Unsupported: 'AMC_UNSUPPORTED',
+  /** A buffer could not be allocated (the requested size is too large for this process). */
+  OutOfMemory: 'AMC_OUT_OF_MEMORY',
   /** Input/output failure (file missing, unreadable, corrupt). */
   Io: 'AMC_IO',
 } as const;

@@ -29,6 +29,7 @@ export function setIsa(isa: IsaName): void {
 
 /** Runs `fn` with the ISA capped at `isa`, restoring the previous cap afterwards (also on error). */
 export function withIsa<T>(isa: IsaName, fn: () => T): T {
+  if (typeof fn !== 'function') throw argumentError(ErrorCode.InvalidArgument, 'withIsa', 'fn', 'a function', fn);
   const previous = getNativeInfo().isaCap;
   setIsa(isa);
   try {

@@ -127,6 +127,21 @@ export function checkActivation(op: string, argument: string, value: unknown): N
 
 /** Returns `out` when given (checked for type and length), else a fresh zeroed array. */
 export function outputBuffer(op: string, out: unknown, length: number, argument = 'options.out'): Float32Array {
-  if (out === undefined) return new Float32Array(length);
+  if (out === undefined) return allocateFloat32(op, argument, length);
   return checkFloat32(op, argument, out, length);
+}
+
+/** Allocates a zeroed Float32Array, turning an allocation failure into AMC_OUT_OF_MEMORY. */
+export function allocateFloat32(op: string, argument: string, length: number): Float32Array {
+  try {
+    return new Float32Array(length);
+  } catch (e) {
+    throw new AmcError(ErrorCode.OutOfMemory, `${op}: cannot allocate ${length} floats for ${argument}`, {
+      operation: op,
+      argument,
+      expected: 'an allocatable size',
+      received: String(length),
+      cause: e,
+    });
+  }
 }
