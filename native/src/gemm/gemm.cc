@@ -163,11 +163,12 @@ Status GemmDriver(int64_t m, int64_t n, int64_t k, const APacker& a, const BPack
   const int kc_max = static_cast<int>(CeilDiv(k, k_blocks));
   const int64_t nc_max = std::min<int64_t>(CeilDiv(n, nr) * nr, kNcMax);
 
-  int mc = std::max(mr, kMcTarget / mr * mr);
-  if (threads > 1 && CeilDiv(m, mc) < threads) {
-    mc = static_cast<int>(std::max<int64_t>(mr, CeilDiv(CeilDiv(m, threads), mr) * mr));
-  }
-  const int64_t m_blocks = CeilDiv(m, mc);
+  // Equal M blocks, as many as a multiple of the thread count, each at most about kMcTarget rows.
+  const int mc_max = std::max(mr, kMcTarget / mr * mr);
+  int64_t m_blocks = CeilDiv(m, mc_max);
+  if (threads > 1) m_blocks = CeilDiv(m_blocks, threads) * threads;
+  const int mc = static_cast<int>(std::max<int64_t>(mr, CeilDiv(CeilDiv(m, m_blocks), mr) * mr));
+  m_blocks = CeilDiv(m, mc);
 
   float* b_packed = ThreadScratch(ScratchSlot::kPackB, static_cast<size_t>(kc_max) * nc_max);
   if (b_packed == nullptr) return Status(StatusCode::kNativeFailure, "gemm: out of memory packing B");

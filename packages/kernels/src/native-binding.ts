@@ -24,6 +24,8 @@ export interface NativeKernelInfo {
   available: boolean;
   mr?: number;
   nr?: number;
+  /** Sparse variants: the weight format they take. */
+  format?: 'csr' | 'bcsr';
 }
 
 /** Instruction-set levels, lowest first. */

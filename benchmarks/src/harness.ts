@@ -1,0 +1,100 @@
+/**
+ * The timing harness: warm-up, then adaptive repetitions so that each measurement costs about the same wall
+ * time whatever the speed of the call, and a summary of the samples.
+ */
+import { type SampleStats, summarize } from './stats.js';
+
+/** How long to measure. All times in milliseconds. */
+export interface TimingPlan {
+  /** Keep warming up until this much time has passed (at least one call unless `hintMs` covers it). */
+  warmupMs: number;
+  /** Wall time the timed samples of one measurement should take together. */
+  budgetMs: number;
+  /** Fewest samples, even when one call is longer than the budget. */
+  minSamples: number;
+  /** Most samples. */
+  maxSamples: number;
+  /** Calls shorter than this are batched: one sample then averages several back-to-back calls. */
+  minSampleMs: number;
+}
+
+/** The full suite: about 0.3 s of samples per measurement. */
+export const FULL_PLAN: TimingPlan = { warmupMs: 60, budgetMs: 300, minSamples: 5, maxSamples: 200, minSampleMs: 1 };
+
+/** Smoke mode: just enough to prove that every path runs. */
+export const QUICK_PLAN: TimingPlan = { warmupMs: 5, budgetMs: 15, minSamples: 3, maxSamples: 20, minSampleMs: 0.5 };
+
+/** Samples of one measurement. */
+export interface Timing {
+  /** Milliseconds per call, one entry per sample (each sample may average `callsPerSample` calls). */
+  samplesMs: number[];
+  callsPerSample: number;
+  warmupCalls: number;
+  stats: SampleStats;
+}
+
+/** A call to time. It may return a promise, which is awaited (the await is part of the time). */
+export type Timed = () => unknown;
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
+}
+
+/** Options of {@link measure}. */
+export interface MeasureOptions {
+  /**
+   * Runs instead of `fn` for the first (untimed) call, so that its result can be checked without an extra
+   * call; it must do the same work as `fn` (plus, for example, reading the output back).
+   */
+  firstCall?: Timed;
+}
+
+/** A measurement and the result of its first call. */
+export interface Measured extends Timing {
+  /** What the first call returned (awaited). */
+  first: unknown;
+}
+
+/**
+ * Times `fn`: one first call (its result is returned for checking), warm-up until `plan.warmupMs` has passed,
+ * then samples sized so that they take about `plan.budgetMs` together (never fewer than `plan.minSamples`).
+ */
+export async function measure(fn: Timed, plan: TimingPlan, options: MeasureOptions = {}): Promise<Measured> {
+  const warmStart = performance.now();
+  let first = (options.firstCall ?? fn)();
+  if (isThenable(first)) first = await first;
+  let estimateMs = performance.now() - warmStart;
+  let t0 = performance.now();
+  const probe = fn();
+  const async = isThenable(probe);
+  if (async) await probe;
+  // The first call includes one-time costs (allocation, JIT, lazy init); later calls refine the estimate.
+  estimateMs = Math.min(estimateMs, performance.now() - t0);
+  let warmupCalls = 2;
+  while (performance.now() - warmStart < plan.warmupMs) {
+    t0 = performance.now();
+    if (async) await fn();
+    else fn();
+    estimateMs = Math.min(estimateMs, performance.now() - t0);
+    warmupCalls++;
+  }
+  const callsPerSample = Math.max(1, Math.ceil(plan.minSampleMs / Math.max(estimateMs, 1e-6)));
+  const sampleMs = estimateMs * callsPerSample;
+  const samples = Math.min(plan.maxSamples, Math.max(plan.minSamples, Math.round(plan.budgetMs / sampleMs)));
+  const samplesMs: number[] = [];
+  for (let s = 0; s < samples; s++) {
+    t0 = performance.now();
+    if (async) {
+      for (let c = 0; c < callsPerSample; c++) await fn();
+    } else {
+      for (let c = 0; c < callsPerSample; c++) fn();
+    }
+    samplesMs.push((performance.now() - t0) / callsPerSample);
+  }
+  return { samplesMs, callsPerSample, warmupCalls, stats: summarize(samplesMs), first };
+}
+
+/** GFLOP/s of `flops` floating-point operations done in `ms` milliseconds. */
+export function gflops(flops: number, ms: number): number {
+  return flops / (ms * 1e6);
+}
