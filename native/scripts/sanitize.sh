@@ -11,7 +11,8 @@ ubsan_lib="$(g++ -print-file-name=libubsan.so)"
 log_dir="$(mktemp -d)"
 export AMC_NATIVE_PATH="$(find "$root/native/build-asan" -name amc_native.node | head -n 1)"
 [ -n "$AMC_NATIVE_PATH" ] || { echo "sanitize: no amc_native.node under native/build-asan"; exit 1; }
-nm -D "$AMC_NATIVE_PATH" | grep -q __asan_init || { echo "sanitize: $AMC_NATIVE_PATH is not instrumented"; exit 1; }
+symbols="$(nm -D "$AMC_NATIVE_PATH")"
+[[ "$symbols" == *__asan_init* ]] || { echo "sanitize: $AMC_NATIVE_PATH is not instrumented"; exit 1; }
 export ASAN_OPTIONS="detect_leaks=0:abort_on_error=1:log_path=$log_dir/asan"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:log_path=$log_dir/ubsan"
 export AMC_SANITIZED=1
