@@ -84,6 +84,7 @@ export function describeValue(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}...` : value);
   if (typeof value === 'bigint' || typeof value === 'boolean') return String(value);
   if (typeof value === 'function') return 'a function';
+  if (typeof value === 'symbol') return value.toString();
   if (ArrayBuffer.isView(value)) {
     const name = value.constructor.name;
     const length = 'length' in value ? (value as unknown as { length: number }).length : value.byteLength;

@@ -1,6 +1,6 @@
 // Valid-call factories for every public function of @amc/kernels that the fuzzer exercises. Each `make`
 // returns a valid argument list (small sizes); the fuzzer mutates it. `async: true` when a ...Async twin exists.
-import { setIsa } from '@amc/kernels';
+import { denseToBlockCsr, denseToCsr, setIsa } from '@amc/kernels';
 
 function floats(rng, n) {
   const a = new Float32Array(n);
@@ -9,6 +9,25 @@ function floats(rng, n) {
 }
 
 const small = (rng, max = 5) => 1 + rng.int(max);
+
+function sparseFloats(rng, n, sparsity = 0.7) {
+  const a = floats(rng, n);
+  for (let i = 0; i < n; i++) if (rng.uniform() < sparsity) a[i] = 0;
+  return a;
+}
+
+function sparseMatrix(rng, rows, cols) {
+  const dense = sparseFloats(rng, rows * cols);
+  return rng.int(2) === 0 ? denseToCsr(dense, rows, cols) : denseToBlockCsr(dense, rows, cols);
+}
+
+function nativeMatrix(m) {
+  return m.format === 'csr'
+    ? { format: 0, rows: m.rows, cols: m.cols, rowPtr: m.rowPtr, colIdx: m.colIdx, values: m.values }
+    : { format: 1, rows: m.rows, cols: m.cols, rowPtr: m.blockRowPtr, colIdx: m.colIdx, values: m.values };
+}
+
+const tensor = (rng, shape) => ({ data: floats(rng, shape.reduce((a, b) => a * b, 1)), shape });
 
 export const SPECS = [
   {
@@ -36,6 +55,101 @@ export const SPECS = [
     },
   },
   { name: 'getNativeInfo', make: () => [] },
+  { name: 'denseToCsr', async: true, make: (rng) => { const r = small(rng, 9); const c = small(rng, 9); return [sparseFloats(rng, r * c), r, c]; } },
+  { name: 'denseToBlockCsr', async: true, make: (rng) => { const r = small(rng, 9); const c = small(rng, 9); return [sparseFloats(rng, r * c), r, c]; } },
+  { name: 'sparseToDense', make: (rng) => [sparseMatrix(rng, small(rng, 9), small(rng, 9))] },
+  { name: 'validateSparseMatrix', make: (rng) => [sparseMatrix(rng, small(rng, 9), small(rng, 9))] },
+  { name: 'filterToSparse', make: (rng) => [tensor(rng, [small(rng, 3), small(rng, 3), small(rng, 4), small(rng, 6)]), ['csr', 'bcsr'][rng.int(2)]] },
+  {
+    name: 'spmm',
+    async: true,
+    make(rng) {
+      const m = small(rng, 9);
+      const k = small(rng, 9);
+      const n = small(rng, 40);
+      return [sparseMatrix(rng, m, k), floats(rng, k * n), n, { bias: floats(rng, m), activation: 'relu' }];
+    },
+  },
+  {
+    name: 'spmm',
+    native: true,
+    async: true,
+    make(rng) {
+      const m = small(rng, 9);
+      const k = small(rng, 9);
+      const n = small(rng, 40);
+      return [{ weights: nativeMatrix(sparseMatrix(rng, m, k)), b: floats(rng, k * n), n, c: new Float32Array(m * n), bias: floats(rng, m), activation: 1 }];
+    },
+  },
+  {
+    name: 'sparseDense',
+    async: true,
+    make(rng) {
+      const batch = small(rng, 4);
+      const inF = small(rng, 9);
+      const outF = small(rng, 9);
+      return [floats(rng, batch * inF), batch, sparseMatrix(rng, outF, inF), { bias: floats(rng, outF) }];
+    },
+  },
+  {
+    name: 'sparseDense',
+    native: true,
+    make(rng) {
+      const batch = small(rng, 4);
+      const inF = small(rng, 9);
+      const outF = small(rng, 9);
+      return [{ weights: nativeMatrix(sparseMatrix(rng, outF, inF)), x: floats(rng, batch * inF), batch, y: new Float32Array(batch * outF) }];
+    },
+  },
+  {
+    name: 'sparseConv2d',
+    async: true,
+    make(rng) {
+      const kh = small(rng, 3);
+      const kw = small(rng, 3);
+      const cin = small(rng, 4);
+      const cout = small(rng, 5);
+      const input = tensor(rng, [small(rng, 2), 4 + rng.int(4), 4 + rng.int(4), cin]);
+      const weights = sparseMatrix(rng, cout, kh * kw * cin);
+      return [input, weights, { kernelSize: [kh, kw], strides: small(rng, 2), padding: ['same', 'valid'][rng.int(2)] }];
+    },
+  },
+  {
+    name: 'denseToSparseFill',
+    native: true,
+    make(rng) {
+      const rows = small(rng, 9);
+      const cols = small(rng, 9);
+      const m = denseToCsr(sparseFloats(rng, rows * cols), rows, cols);
+      return [{ format: 0, dense: sparseFloats(rng, rows * cols), rows, cols, rowPtr: m.rowPtr, colIdx: new Int32Array(m.colIdx.length), values: new Float32Array(m.values.length) }];
+    },
+  },
+  { name: 'magnitudeThreshold', async: true, make: (rng) => [floats(rng, small(rng, 50)), rng.uniform()] },
+  { name: 'magnitudePrune', async: true, make: (rng) => { const n = small(rng, 50); return [floats(rng, n), rng.uniform(), { mask: new Uint8Array(n) }]; } },
+  { name: 'magnitudePrune', native: true, make: (rng) => { const n = small(rng, 50); return [{ weights: floats(rng, n), keep: rng.int(n + 1), out: new Float32Array(n), mask: new Uint8Array(n), threshold: new Float32Array(1) }]; } },
+  { name: 'channelImportance', async: true, make: (rng) => [tensor(rng, [small(rng, 3), small(rng, 3), small(rng, 5), small(rng, 5)]), rng.int(4), { norm: ['l1', 'l2'][rng.int(2)] }] },
+  { name: 'channelImportance', native: true, make: (rng) => { const o = small(rng, 4); const c = small(rng, 6); const i = small(rng, 4); return [{ weights: floats(rng, o * c * i), outer: o, channels: c, inner: i, norm: 1, out: new Float32Array(c) }]; } },
+  { name: 'topKIndices', async: true, make: (rng) => { const n = small(rng, 30); return [floats(rng, n), rng.int(n + 1)]; } },
+  {
+    name: 'leastSquares',
+    async: true,
+    make(rng) {
+      const rows = small(rng, 30);
+      const cols = small(rng, 6);
+      const outs = small(rng, 4);
+      return [tensor(rng, [rows, cols]), tensor(rng, [rows, outs]), { solver: ['auto', 'cholesky', 'eigen'][rng.int(3)], fitIntercept: rng.int(2) === 1 }];
+    },
+  },
+  {
+    name: 'leastSquares',
+    native: true,
+    make(rng) {
+      const rows = small(rng, 30);
+      const cols = small(rng, 6);
+      const outs = small(rng, 4);
+      return [{ x: floats(rng, rows * cols), y: floats(rng, rows * outs), rows, cols, outs, solver: rng.int(3), weights: new Float32Array(cols * outs), info: new Float64Array(4) }];
+    },
+  },
   { name: 'setNumThreads', make: (rng) => [1 + rng.int(2)] },
   {
     name: 'setIsa',

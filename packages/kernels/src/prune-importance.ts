@@ -6,7 +6,7 @@ import { callNative, callNativeAsync } from './call.js';
 import { loadNative } from './load.js';
 import type { ChannelImportanceNativeOptions, TopKNativeOptions } from './binding/prune.js';
 import { checkLength, checkTensor } from './prune-checks.js';
-import { checkFloat32, checkInt, checkOptions } from './validate.js';
+import { checkFloat32, checkInt, checkOptions, allocateFloat32 } from './validate.js';
 
 /** The norm of {@link channelImportance}: sum of |w| or the square root of the sum of w^2. */
 export type ImportanceNorm = 'l1' | 'l2';
@@ -51,7 +51,7 @@ function prepareImportance(op: string, weights: unknown, axis: unknown, options:
     channels,
     inner,
     norm: norm === 'l1' ? 1 : 2,
-    out: new Float32Array(channels),
+    out: allocateFloat32(op, 'the scores', channels),
   };
 }
 

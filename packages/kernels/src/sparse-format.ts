@@ -5,7 +5,7 @@ import { AmcError, ErrorCode, argumentError } from '@amc/core';
 import { callNative, callNativeAsync } from './call.js';
 import { loadNative } from './load.js';
 import type { DenseToSparseNativeOptions, SparseNativeMatrix } from './binding/sparse.js';
-import { checkDims, checkFloat32, checkInt } from './validate.js';
+import { checkDims, checkFloat32, checkInt, allocateFloat32, allocateTyped } from './validate.js';
 
 /**
  * A sparse matrix in compressed sparse row form. Rows are output channels (M), columns input features (K).
@@ -89,7 +89,10 @@ function structureError(code: (typeof ErrorCode)[keyof typeof ErrorCode], op: st
  * @example
  * validateSparseMatrix(weights, 'weights', 'myOp');
  */
-export function validateSparseMatrix(matrix: unknown, argument = 'matrix', op = 'validateSparseMatrix'): SparseMatrix {
+export function validateSparseMatrix(matrix: unknown, argumentName: unknown = 'matrix', opName: unknown = 'validateSparseMatrix'): SparseMatrix {
+  // The names only label error messages; anything but a string falls back to the defaults.
+  const argument = typeof argumentName === 'string' ? argumentName : 'matrix';
+  const op = typeof opName === 'string' ? opName : 'validateSparseMatrix';
   if (typeof matrix !== 'object' || matrix === null || Array.isArray(matrix) || ArrayBuffer.isView(matrix)) {
     throw argumentError(ErrorCode.InvalidArgument, op, argument, 'a CsrMatrix or BlockCsrMatrix', matrix);
   }
@@ -185,7 +188,7 @@ function convert(op: string, format: SparseFormat, dense: unknown, rows: unknown
     dense: data,
     rows: r,
     cols: c,
-    rowPtr: new Int32Array(groupsOf(format, r) + 1),
+    rowPtr: allocateTyped(op, 'rowPtr', Int32Array, groupsOf(format, r) + 1),
   };
   callNative(op, () => native.denseToSparseCount(options));
   const entries = options.rowPtr[options.rowPtr.length - 1] as number;
@@ -203,7 +206,7 @@ async function convertAsync(op: string, format: SparseFormat, dense: unknown, ro
     dense: data,
     rows: r,
     cols: c,
-    rowPtr: new Int32Array(groupsOf(format, r) + 1),
+    rowPtr: allocateTyped(op, 'rowPtr', Int32Array, groupsOf(format, r) + 1),
   };
   await callNativeAsync(op, () => native.denseToSparseCountAsync(options));
   const entries = options.rowPtr[options.rowPtr.length - 1] as number;
@@ -272,7 +275,7 @@ export function sparseToDense(matrix: SparseMatrix): Float32Array {
 }
 
 function expandCsr(a: CsrMatrix): Float32Array {
-  const out = new Float32Array(a.rows * a.cols);
+  const out = allocateFloat32('sparseToDense', 'the dense matrix', a.rows * a.cols);
   for (let r = 0; r < a.rows; r++) {
     for (let e = a.rowPtr[r] as number; e < (a.rowPtr[r + 1] as number); e++) out[r * a.cols + (a.colIdx[e] as number)] = a.values[e] as number;
   }
@@ -280,7 +283,7 @@ function expandCsr(a: CsrMatrix): Float32Array {
 }
 
 function expandBlockCsr(a: BlockCsrMatrix): Float32Array {
-  const out = new Float32Array(a.rows * a.cols);
+  const out = allocateFloat32('sparseToDense', 'the dense matrix', a.rows * a.cols);
   const groups = Math.ceil(a.rows / BLOCK_ROWS);
   for (let g = 0; g < groups; g++) {
     for (let e = a.blockRowPtr[g] as number; e < (a.blockRowPtr[g + 1] as number); e++) {

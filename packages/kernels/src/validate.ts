@@ -133,8 +133,17 @@ export function outputBuffer(op: string, out: unknown, length: number, argument 
 
 /** Allocates a zeroed Float32Array, turning an allocation failure into AMC_OUT_OF_MEMORY. */
 export function allocateFloat32(op: string, argument: string, length: number): Float32Array {
+  return allocateTyped(op, argument, Float32Array, length);
+}
+
+/**
+ * Allocates a zeroed typed array whose size comes from user-given dimensions, turning an impossible size
+ * (more than MAX_ELEMENTS, or more memory than the process can get) into AMC_OUT_OF_MEMORY instead of a RangeError.
+ */
+export function allocateTyped<T>(op: string, argument: string, Ctor: new (length: number) => T, length: number): T {
   try {
-    return new Float32Array(length);
+    if (!(length <= MAX_ELEMENTS)) throw new RangeError(`length ${length} exceeds ${MAX_ELEMENTS}`);
+    return new Ctor(length);
   } catch (e) {
     throw new AmcError(ErrorCode.OutOfMemory, `${op}: cannot allocate ${length} floats for ${argument}`, {
       operation: op,
