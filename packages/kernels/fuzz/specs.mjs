@@ -1,6 +1,6 @@
 // Valid-call factories for every public function of @amc/kernels that the fuzzer exercises. Each `make`
 // returns a valid argument list (small sizes); the fuzzer mutates it. `async: true` when a ...Async twin exists.
-import { denseToBlockCsr, denseToCsr, setIsa } from '@amc/kernels';
+import { conv2d, denseToBlockCsr, denseToCsr, depthwiseConv2d, setIsa } from '@amc/kernels';
 
 function floats(rng, n) {
   const a = new Float32Array(n);
@@ -25,6 +25,36 @@ function nativeMatrix(m) {
   return m.format === 'csr'
     ? { format: 0, rows: m.rows, cols: m.cols, rowPtr: m.rowPtr, colIdx: m.colIdx, values: m.values }
     : { format: 1, rows: m.rows, cols: m.cols, rowPtr: m.blockRowPtr, colIdx: m.colIdx, values: m.values };
+}
+
+function geometry(rng, { batch, h, w, c, kh, kw }) {
+  const stride = 1 + rng.int(2);
+  const pad = rng.int(2);
+  const out = (size, k) => Math.floor((size + 2 * pad - k) / stride) + 1;
+  return {
+    batch, inHeight: h, inWidth: w, inChannels: c, kernelHeight: kh, kernelWidth: kw,
+    strideHeight: stride, strideWidth: stride, dilationHeight: 1, dilationWidth: 1,
+    padTop: pad, padBottom: pad, padLeft: pad, padRight: pad, outHeight: out(h, kh), outWidth: out(w, kw),
+  };
+}
+
+function convCase(rng) {
+  const c = small(rng, 5);
+  const cout = small(rng, 9);
+  const kh = small(rng, 3);
+  const kw = small(rng, 3);
+  const input = tensor(rng, [small(rng, 2), 3 + rng.int(6), 3 + rng.int(6), c]);
+  const filter = tensor(rng, [kh, kw, c, cout]);
+  const options = { strides: small(rng, 2), padding: ['same', 'valid', [1, 0, 0, 1]][rng.int(3)], activation: 'relu6' };
+  return { input, filter, options, c, cout };
+}
+
+function depthwiseCase(rng) {
+  const c = small(rng, 6);
+  const mult = small(rng, 2);
+  const input = tensor(rng, [small(rng, 2), 3 + rng.int(6), 3 + rng.int(6), c]);
+  const filter = tensor(rng, [small(rng, 3), small(rng, 3), c, mult]);
+  return { input, filter, options: { strides: small(rng, 2), padding: ['same', 'valid'][rng.int(2)] } };
 }
 
 const tensor = (rng, shape) => ({ data: floats(rng, shape.reduce((a, b) => a * b, 1)), shape });
@@ -55,6 +85,99 @@ export const SPECS = [
     },
   },
   { name: 'getNativeInfo', make: () => [] },
+  { name: 'conv2d', async: true, make: (rng) => { const t = convCase(rng); return [t.input, t.filter, { ...t.options, bias: floats(rng, t.cout) }]; } },
+  { name: 'depthwiseConv2d', async: true, make: (rng) => { const t = depthwiseCase(rng); return [t.input, t.filter, t.options]; } },
+  {
+    name: 'conv2dBackpropInput',
+    async: true,
+    make(rng) {
+      const t = convCase(rng);
+      const y = conv2d(t.input, t.filter, t.options);
+      return [tensor(rng, [...y.shape]), t.filter, [...t.input.shape], { strides: t.options.strides, padding: t.options.padding }];
+    },
+  },
+  {
+    name: 'conv2dBackpropFilter',
+    async: true,
+    make(rng) {
+      const t = convCase(rng);
+      const y = conv2d(t.input, t.filter, t.options);
+      return [t.input, tensor(rng, [...y.shape]), [...t.filter.shape], { strides: t.options.strides, padding: t.options.padding }];
+    },
+  },
+  {
+    name: 'depthwiseConv2dBackpropInput',
+    async: true,
+    make(rng) {
+      const t = depthwiseCase(rng);
+      const y = depthwiseConv2d(t.input, t.filter, t.options);
+      return [tensor(rng, [...y.shape]), t.filter, [...t.input.shape], t.options];
+    },
+  },
+  {
+    name: 'depthwiseConv2dBackpropFilter',
+    async: true,
+    make(rng) {
+      const t = depthwiseCase(rng);
+      const y = depthwiseConv2d(t.input, t.filter, t.options);
+      return [t.input, tensor(rng, [...y.shape]), [...t.filter.shape], t.options];
+    },
+  },
+  {
+    name: 'slicedConv2d',
+    async: true,
+    make(rng) {
+      const t = convCase(rng);
+      const inputChannels = Int32Array.from({ length: t.c }, (_, i) => i).filter(() => rng.uniform() < 0.7);
+      const outputChannels = Int32Array.from({ length: t.cout }, (_, i) => i).filter(() => rng.uniform() < 0.7);
+      if (inputChannels.length === 0 || outputChannels.length === 0) return [t.input, t.filter, { inputChannels: [0], outputChannels: [0] }];
+      return [t.input, t.filter, { ...t.options, inputChannels, outputChannels, inputLayout: 'full' }];
+    },
+  },
+  {
+    name: 'sliceConv2dWeights',
+    async: true,
+    make(rng) {
+      const t = convCase(rng);
+      return [t.filter, [t.c - 1], [0, t.cout - 1].filter((v, i, a) => a.indexOf(v) === i), floats(rng, t.cout)];
+    },
+  },
+  {
+    name: 'conv2d',
+    native: true,
+    async: true,
+    make(rng) {
+      const g = geometry(rng, { batch: small(rng, 2), h: 3 + rng.int(5), w: 3 + rng.int(5), c: small(rng, 4), kh: small(rng, 3), kw: small(rng, 3) });
+      const cout = small(rng, 9);
+      return [{ ...g, input: floats(rng, g.batch * g.inHeight * g.inWidth * g.inChannels), filter: floats(rng, g.kernelHeight * g.kernelWidth * g.inChannels * cout), out: new Float32Array(g.batch * g.outHeight * g.outWidth * cout), outChannels: cout, groups: 1, activation: 1 }];
+    },
+  },
+  {
+    name: 'depthwiseConv2d',
+    native: true,
+    make(rng) {
+      const g = geometry(rng, { batch: small(rng, 2), h: 3 + rng.int(5), w: 3 + rng.int(5), c: small(rng, 4), kh: small(rng, 3), kw: small(rng, 3) });
+      return [{ ...g, input: floats(rng, g.batch * g.inHeight * g.inWidth * g.inChannels), filter: floats(rng, g.kernelHeight * g.kernelWidth * g.inChannels), out: new Float32Array(g.batch * g.outHeight * g.outWidth * g.inChannels), multiplier: 1 }];
+    },
+  },
+  {
+    name: 'conv2dBackpropFilter',
+    native: true,
+    make(rng) {
+      const g = geometry(rng, { batch: small(rng, 2), h: 3 + rng.int(5), w: 3 + rng.int(5), c: small(rng, 4), kh: small(rng, 3), kw: small(rng, 3) });
+      const cout = small(rng, 9);
+      return [{ ...g, input: floats(rng, g.batch * g.inHeight * g.inWidth * g.inChannels), dy: floats(rng, g.batch * g.outHeight * g.outWidth * cout), out: new Float32Array(g.kernelHeight * g.kernelWidth * g.inChannels * cout), outChannels: cout }];
+    },
+  },
+  {
+    name: 'slicedConv2d',
+    native: true,
+    make(rng) {
+      const g = geometry(rng, { batch: small(rng, 2), h: 3 + rng.int(5), w: 3 + rng.int(5), c: 2 + rng.int(4), kh: small(rng, 3), kw: small(rng, 3) });
+      const cout = 2 + rng.int(6);
+      return [{ ...g, input: floats(rng, g.batch * g.inHeight * g.inWidth * g.inChannels), filter: floats(rng, g.kernelHeight * g.kernelWidth * g.inChannels * cout), filterInChannels: g.inChannels, filterOutChannels: cout, inputChannels: Int32Array.of(0, g.inChannels - 1), outputChannels: Int32Array.of(cout - 1), out: new Float32Array(g.batch * g.outHeight * g.outWidth) }];
+    },
+  },
   { name: 'denseToCsr', async: true, make: (rng) => { const r = small(rng, 9); const c = small(rng, 9); return [sparseFloats(rng, r * c), r, c]; } },
   { name: 'denseToBlockCsr', async: true, make: (rng) => { const r = small(rng, 9); const c = small(rng, 9); return [sparseFloats(rng, r * c), r, c]; } },
   { name: 'sparseToDense', make: (rng) => [sparseMatrix(rng, small(rng, 9), small(rng, 9))] },

@@ -10,3 +10,14 @@ export {
   referenceTopKIndices,
 } from './prune.js';
 export type { ReferenceLeastSquaresResult } from './prune.js';
+export {
+  referenceConv2d,
+  referenceConv2dBackpropFilter,
+  referenceConv2dBackpropInput,
+  referenceDepthwiseConv2d,
+  referenceDepthwiseConv2dBackpropFilter,
+  referenceDepthwiseConv2dBackpropInput,
+  referenceSliceChannels,
+  referenceSliceConv2dWeights,
+} from './conv.js';
+export type { ReferenceConvOptions } from './conv.js';

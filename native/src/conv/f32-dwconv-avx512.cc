@@ -1,0 +1,159 @@
+// Depthwise-conv tile microkernels, AVX-512 (F). For each output row, channel blocks of 16: a block's weights
+// (when they fit) and bias stay in registers while it sweeps the row, with one partial sum per kernel row to
+// keep the FMA chains short. Pixels whose window crosses the left or right edge of the
+// input take a checked path; rows outside the image arrive as zero rows; the channel tail is masked.
+// GCC 12 flags the undefined pass-through inside _mm512_min_ps / _mm512_max_ps as maybe-uninitialized.
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#include <immintrin.h>
+
+#include <algorithm>
+
+#include "amc/conv.h"
+
+namespace amc {
+namespace {
+
+template <bool kFull>
+inline __m512 LoadV(const float* p, __mmask16 mask) {
+  return kFull ? _mm512_loadu_ps(p) : _mm512_maskz_loadu_ps(mask, p);
+}
+
+template <bool kFull>
+inline void StoreV(float* p, __mmask16 mask, __m512 v) {
+  if (kFull) {
+    _mm512_storeu_ps(p, v);
+  } else {
+    _mm512_mask_storeu_ps(p, mask, v);
+  }
+}
+
+// KH, KW > 0: a fixed kernel size (weights in registers when they fit); 0: any size (weights from L1).
+template <int KH, int KW, bool kFull>
+inline void DwBlock(const DwconvArgs& a, int64_t y, int64_t c, __mmask16 mask, int64_t x_lo, int64_t x_hi) {
+  constexpr bool kFixed = KH > 0;
+  constexpr int kRows = kFixed ? KH : 1;
+  constexpr int kCols = kFixed ? KW : 1;
+  constexpr bool kRegs = kFixed && KH * KW <= 16;
+  const int64_t channels = a.channels;
+  const int64_t out_w = a.out_w;
+  const int64_t in_w = a.in_w;
+  const int64_t kh = a.kernel_h;
+  const int64_t kw = a.kernel_w;
+  const bool clamp = a.clamp;
+  const int64_t x_step = a.stride_w * channels;
+  const int64_t tap_x = a.dilation_w * channels;
+  const __m512 lo = _mm512_set1_ps(a.lo);
+  const __m512 hi = _mm512_set1_ps(a.hi);
+  const __m512 bias = a.bias != nullptr ? LoadV<kFull>(a.bias + c, mask) : _mm512_setzero_ps();
+  const float* w = a.w + c;
+  __m512 wreg[kRegs ? KH * KW : 1];
+  if (kRegs) {
+#pragma GCC unroll 16
+    for (int t = 0; t < (kRegs ? KH * KW : 1); ++t) wreg[t] = LoadV<kFull>(w + t * channels, mask);
+  }
+  {
+    const float* const* rows = a.rows + y * kh;
+    float* out_row = a.out + y * a.out_row_stride + c;
+    if (!kFixed) {
+      for (int64_t x = 0; x < out_w; ++x) {
+        __m512 acc = bias;
+        for (int64_t j = 0; j < kw; ++j) {
+          const int64_t iw = x * a.stride_w + j * a.dilation_w - a.pad_left;
+          if (iw < 0 || iw >= in_w) continue;
+          for (int64_t i = 0; i < kh; ++i) {
+            acc = _mm512_fmadd_ps(LoadV<kFull>(rows[i] + iw * channels + c, mask),
+                                  LoadV<kFull>(w + (i * kw + j) * channels, mask), acc);
+          }
+        }
+        if (clamp) acc = _mm512_min_ps(_mm512_max_ps(acc, lo), hi);
+        StoreV<kFull>(out_row + x * channels, mask, acc);
+      }
+      return;
+    }
+    const float* row[kRows];
+#pragma GCC unroll 8
+    for (int i = 0; i < kRows; ++i) row[i] = rows[i] + c;
+    // Edge pixels: [0, x_lo) and [x_hi, out_w), only the taps inside the row.
+    for (int64_t x = 0; x < out_w;) {
+      if (x == x_lo && x_hi > x_lo) {
+        x = x_hi;
+        continue;
+      }
+      __m512 acc = bias;
+      const int64_t base = x * a.stride_w - a.pad_left;
+#pragma GCC unroll 8
+      for (int j = 0; j < kCols; ++j) {
+        const int64_t iw = base + j * a.dilation_w;
+        if (iw < 0 || iw >= in_w) continue;
+#pragma GCC unroll 8
+        for (int i = 0; i < kRows; ++i) {
+          const __m512 wv = kRegs ? wreg[kRegs ? i * KW + j : 0] : LoadV<kFull>(w + (i * KW + j) * channels, mask);
+          acc = _mm512_fmadd_ps(LoadV<kFull>(row[i] + iw * channels, mask), wv, acc);
+        }
+      }
+      if (clamp) acc = _mm512_min_ps(_mm512_max_ps(acc, lo), hi);
+      StoreV<kFull>(out_row + x * channels, mask, acc);
+      ++x;
+    }
+    if (x_hi <= x_lo) return;
+    // Interior: one accumulator per kernel row, summed at the end (FMA chains of kw instead of kh * kw).
+    const float* in[kRows];
+#pragma GCC unroll 8
+    for (int i = 0; i < kRows; ++i) in[i] = row[i] + (x_lo * a.stride_w - a.pad_left) * channels;
+    for (int64_t x = x_lo; x < x_hi; ++x) {
+      __m512 acc[kRows];
+#pragma GCC unroll 8
+      for (int i = 0; i < kRows; ++i) {
+        acc[i] = i == 0 ? bias : _mm512_setzero_ps();
+#pragma GCC unroll 8
+        for (int j = 0; j < kCols; ++j) {
+          const __m512 wv = kRegs ? wreg[kRegs ? i * KW + j : 0] : LoadV<kFull>(w + (i * KW + j) * channels, mask);
+          acc[i] = _mm512_fmadd_ps(LoadV<kFull>(in[i] + j * tap_x, mask), wv, acc[i]);
+        }
+        in[i] += x_step;
+      }
+#pragma GCC unroll 8
+      for (int i = 1; i < kRows; ++i) acc[0] = _mm512_add_ps(acc[0], acc[i]);
+      if (clamp) acc[0] = _mm512_min_ps(_mm512_max_ps(acc[0], lo), hi);
+      StoreV<kFull>(out_row + x * channels, mask, acc[0]);
+    }
+  }
+}
+
+template <int KH, int KW>
+void DwconvAvx512(const DwconvArgs& a) {
+  // Interior outputs [x_lo, x_hi): every tap column inside [0, in_w).
+  const int64_t reach = (a.kernel_w - 1) * a.dilation_w;
+  const int64_t x_lo = std::min(a.out_w, a.pad_left <= 0 ? 0 : (a.pad_left + a.stride_w - 1) / a.stride_w);
+  const int64_t last = a.in_w - 1 + a.pad_left - reach;  // the largest x * stride_w allowed
+  const int64_t x_hi = std::max(x_lo, std::min(a.out_w, last < 0 ? 0 : last / a.stride_w + 1));
+  const bool sized = KH > 0 && a.kernel_h == KH && a.kernel_w == KW;
+  const __mmask16 mask = static_cast<__mmask16>((1u << (a.channels & 15)) - 1u);
+  // Rows outermost: a row's inputs stay in L1 across the channel blocks, and each output line is completed
+  // before the next row.
+  for (int64_t y = 0; y < a.out_h; ++y) {
+    int64_t c = 0;
+    for (; c + 16 <= a.channels; c += 16) {
+      if (sized) {
+        DwBlock<KH, KW, true>(a, y, c, mask, x_lo, x_hi);
+      } else {
+        DwBlock<0, 0, true>(a, y, c, mask, x_lo, x_hi);
+      }
+    }
+    if (c < a.channels) {
+      if (sized) {
+        DwBlock<KH, KW, false>(a, y, c, mask, x_lo, x_hi);
+      } else {
+        DwBlock<0, 0, false>(a, y, c, mask, x_lo, x_hi);
+      }
+    }
+  }
+}
+
+}  // namespace
+
+void f32_dwconv_ukernel_3x3__avx512(const DwconvArgs& a) { DwconvAvx512<3, 3>(a); }
+void f32_dwconv_ukernel_5x5__avx512(const DwconvArgs& a) { DwconvAvx512<5, 5>(a); }
+void f32_dwconv_ukernel__avx512(const DwconvArgs& a) { DwconvAvx512<0, 0>(a); }
+
+}  // namespace amc
