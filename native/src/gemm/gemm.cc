@@ -3,7 +3,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdlib>
 #include <limits>
 #include <string>
 
@@ -25,13 +24,11 @@ const GemmUkernel kGemmUkernels[] = {AMC_F32_GEMM_UKERNELS(AMC_GEMM_ENTRY)};
 #undef AMC_GEMM_ENTRY
 constexpr int kGemmUkernelCount = sizeof(kGemmUkernels) / sizeof(kGemmUkernels[0]);
 
-int EnvInt(const char* name, int fallback) {
-  const char* v = std::getenv(name);
-  return v != nullptr ? std::atoi(v) : fallback;
-}
-const int kKcMax = EnvInt("AMC_GEMM_KC", 256);
-const int64_t kNcMax = EnvInt("AMC_GEMM_NC", 4096);
-const int kMcTarget = EnvInt("AMC_GEMM_MC", 168);
+// Blocking (measured on Zen 3, 32 KiB L1d, 512 KiB L2 per core): a kc x nr micro-panel of B stays in L1, an
+// mc x kc block of A in L2; 128 and 384 for kc, 96 and 336 for mc were no better.
+constexpr int kKcMax = 256;
+constexpr int64_t kNcMax = 4096;
+constexpr int kMcTarget = 168;
 
 int64_t CeilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
