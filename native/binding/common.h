@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "amc/gemm.h"
+#include "amc/isa.h"
 #include "amc/status.h"
 
 namespace amc::binding {
@@ -70,6 +71,22 @@ Napi::Value AsyncOp(const Napi::CallbackInfo& info) {
 
 // Reads the optional `activation` code (0 none, 1 relu, 2 relu6).
 Status ReadActivation(Napi::Object obj, const char* op, Activation* out);
+
+// Builds one getInfo().kernels[family] list from a family table: name, isa and availability of every
+// variant, plus whatever `extra(object, variant)` adds (tile sizes, format, ...).
+template <typename Ukernel, typename Extra>
+Napi::Array VariantList(Napi::Env env, const Ukernel* kernels, int count, Extra extra) {
+  Napi::Array list = Napi::Array::New(env);
+  for (int i = 0; i < count; ++i) {
+    Napi::Object k = Napi::Object::New(env);
+    k.Set("name", kernels[i].name);
+    k.Set("isa", IsaName(kernels[i].isa));
+    k.Set("available", IsaSupported(kernels[i].isa));
+    extra(k, kernels[i]);
+    list.Set(static_cast<uint32_t>(i), k);
+  }
+  return list;
+}
 
 // Families register themselves at load time; addon.cc calls every registered initialiser, and getInfo()
 // reports each family's microkernel variants under kernels[name] (name, isa, available, and any extra fields).

@@ -115,53 +115,32 @@ void InitConv(Napi::Env env, Napi::Object exports) {
 
 // The igemm variants (dense, grouped and sliced conv, input gradient).
 Napi::Array ConvInfo(Napi::Env env) {
-  Napi::Array list = Napi::Array::New(env);
   int count = 0;
   const IgemmUkernel* kernels = IgemmUkernels(&count);
-  for (int i = 0; i < count; ++i) {
-    Napi::Object k = Napi::Object::New(env);
-    k.Set("name", kernels[i].name);
-    k.Set("isa", IsaName(kernels[i].isa));
-    k.Set("available", IsaSupported(kernels[i].isa));
-    k.Set("mr", kernels[i].mr);
-    k.Set("nr", kernels[i].nr);
-    k.Set("kpair", kernels[i].kpair);
-    list.Set(static_cast<uint32_t>(i), k);
-  }
-  return list;
+  return VariantList(env, kernels, count, [](Napi::Object k, const IgemmUkernel& v) {
+    k.Set("mr", v.mr);
+    k.Set("nr", v.nr);
+    k.Set("kpair", v.kpair);
+  });
 }
 
 Napi::Array DwconvInfo(Napi::Env env) {
-  Napi::Array list = Napi::Array::New(env);
   int count = 0;
   const DwconvUkernel* kernels = DwconvUkernels(&count);
-  for (int i = 0; i < count; ++i) {
-    Napi::Object k = Napi::Object::New(env);
-    k.Set("name", kernels[i].name);
-    k.Set("isa", IsaName(kernels[i].isa));
-    k.Set("available", IsaSupported(kernels[i].isa));
-    k.Set("channelTile", kernels[i].channel_tile);
-    k.Set("kernelHeight", kernels[i].kernel_h);
-    k.Set("kernelWidth", kernels[i].kernel_w);
-    list.Set(static_cast<uint32_t>(i), k);
-  }
-  return list;
+  return VariantList(env, kernels, count, [](Napi::Object k, const DwconvUkernel& v) {
+    k.Set("channelTile", v.channel_tile);
+    k.Set("kernelHeight", v.kernel_h);
+    k.Set("kernelWidth", v.kernel_w);
+  });
 }
 
 Napi::Array WgradInfo(Napi::Env env) {
-  Napi::Array list = Napi::Array::New(env);
   int count = 0;
   const WgradUkernel* kernels = WgradUkernels(&count);
-  for (int i = 0; i < count; ++i) {
-    Napi::Object k = Napi::Object::New(env);
-    k.Set("name", kernels[i].name);
-    k.Set("isa", IsaName(kernels[i].isa));
-    k.Set("available", IsaSupported(kernels[i].isa));
-    k.Set("mr", kernels[i].mr);
-    k.Set("nr", kernels[i].nr);
-    list.Set(static_cast<uint32_t>(i), k);
-  }
-  return list;
+  return VariantList(env, kernels, count, [](Napi::Object k, const WgradUkernel& v) {
+    k.Set("mr", v.mr);
+    k.Set("nr", v.nr);
+  });
 }
 
 void InitNothing(Napi::Env, Napi::Object) {}

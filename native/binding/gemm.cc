@@ -29,19 +29,12 @@ Status ParseGemm(Napi::Object o, GemmArgs* a) {
 void InitGemm(Napi::Env env, Napi::Object exports) { AMC_EXPORT_OP(exports, "gemm", GemmArgs, ParseGemm, Gemm); }
 
 Napi::Array GemmInfo(Napi::Env env) {
-  Napi::Array list = Napi::Array::New(env);
   int count = 0;
   const GemmUkernel* kernels = GemmUkernels(&count);
-  for (int i = 0; i < count; ++i) {
-    Napi::Object k = Napi::Object::New(env);
-    k.Set("name", kernels[i].name);
-    k.Set("isa", IsaName(kernels[i].isa));
-    k.Set("available", IsaSupported(kernels[i].isa));
-    k.Set("mr", kernels[i].mr);
-    k.Set("nr", kernels[i].nr);
-    list.Set(static_cast<uint32_t>(i), k);
-  }
-  return list;
+  return VariantList(env, kernels, count, [](Napi::Object k, const GemmUkernel& v) {
+    k.Set("mr", v.mr);
+    k.Set("nr", v.nr);
+  });
 }
 
 FamilyRegistrar registrar("gemm", InitGemm, GemmInfo);

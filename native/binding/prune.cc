@@ -136,17 +136,9 @@ void InitPrune(Napi::Env env, Napi::Object exports) {
 // getInfo().kernels.prune: the f64 vector kernels of the least-squares solver (its float products run on the
 // gemm family's microkernels).
 Napi::Array PruneInfo(Napi::Env env) {
-  Napi::Array list = Napi::Array::New(env);
   int count = 0;
   const linalg::F64Kernels* kernels = linalg::F64KernelTable(&count);
-  for (int i = 0; i < count; ++i) {
-    Napi::Object k = Napi::Object::New(env);
-    k.Set("name", kernels[i].name);
-    k.Set("isa", IsaName(kernels[i].isa));
-    k.Set("available", IsaSupported(kernels[i].isa));
-    list.Set(static_cast<uint32_t>(i), k);
-  }
-  return list;
+  return VariantList(env, kernels, count, [](Napi::Object, const linalg::F64Kernels&) {});
 }
 
 FamilyRegistrar registrar("prune", InitPrune, PruneInfo);

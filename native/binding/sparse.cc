@@ -96,19 +96,12 @@ void InitSparse(Napi::Env env, Napi::Object exports) {
 }
 
 Napi::Array SpmmInfo(Napi::Env env) {
-  Napi::Array list = Napi::Array::New(env);
   int count = 0;
   const SpmmUkernel* kernels = SpmmUkernels(&count);
-  for (int i = 0; i < count; ++i) {
-    Napi::Object k = Napi::Object::New(env);
-    k.Set("name", kernels[i].name);
-    k.Set("isa", IsaName(kernels[i].isa));
-    k.Set("available", IsaSupported(kernels[i].isa));
-    k.Set("format", kernels[i].format == SparseFormat::kCsr ? "csr" : "bcsr");
-    k.Set("mr", kernels[i].mr);
-    list.Set(static_cast<uint32_t>(i), k);
-  }
-  return list;
+  return VariantList(env, kernels, count, [](Napi::Object k, const SpmmUkernel& v) {
+    k.Set("format", v.format == SparseFormat::kCsr ? "csr" : "bcsr");
+    k.Set("mr", v.mr);
+  });
 }
 
 FamilyRegistrar registrar("spmm", InitSparse, SpmmInfo);
