@@ -12,6 +12,14 @@ template <int MR, int NV>
 inline void UkernelAvx2(int64_t kc, const float* __restrict a, const float* __restrict b, float* __restrict c,
                         int64_t ldc, int m, int n, const GemmEpilogue& ep) {
   constexpr int NR = 8 * NV;
+  // Touch the C tile early: its lines arrive while the k loop runs instead of stalling the stores.
+#pragma GCC unroll 16
+  for (int i = 0; i < MR; ++i) {
+    if (i < m) {
+      _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc), _MM_HINT_T0);
+      _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc + NR - 1), _MM_HINT_T0);
+    }
+  }
   __m256 acc[MR][NV];
 #pragma GCC unroll 16
   for (int i = 0; i < MR; ++i) {
