@@ -14,7 +14,6 @@ export interface RunRecord {
   /** Thread counts and batch sizes of the run, and the timing plan. */
   config: Record<string, unknown>;
   /** Optional kernels missing from @amc/kernels when the run started. */
-  missingKernels: string[];
   suites: SuiteResult[];
   durationS: number;
 }
@@ -65,7 +64,6 @@ export function renderMarkdown(run: RunRecord): string {
   ];
   for (const [k, v] of rows) out.push(`| ${escapeCell(k)} | ${escapeCell(v)} |`);
   out.push('');
-  if (run.missingKernels.length > 0) out.push(`Not available in this build of @amc/kernels: ${run.missingKernels.join(', ')}.`, '');
 
   out.push('## Targets', '');
   out.push('| suite | target | measured | result |', '| --- | --- | --- | --- |');

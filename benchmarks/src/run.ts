@@ -9,7 +9,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { missingKernels, setNumThreads } from './amc.js';
+import { setNumThreads } from './amc.js';
 import { FULL_PLAN, QUICK_PLAN } from './harness.js';
 import { collectMachine, machineSlug, repoRoot } from './machine.js';
 import { type RunRecord, renderMarkdown, serialize } from './report.js';
@@ -59,9 +59,7 @@ async function main(): Promise<void> {
   const started = performance.now();
   const machine = collectMachine();
   const slug = machineSlug(machine);
-  const missing = missingKernels();
   log(`amc kernel benchmarks (${mode}): ${machine.cpu.model}, ${machine.cpu.logicalCores} cores, ISA ${(machine.native as { detectedIsa?: string }).detectedIsa}, load ${os.loadavg().map((v) => v.toFixed(2)).join(' ')}`);
-  if (missing.length > 0) log(`not in this @amc/kernels build (reported as not available): ${missing.join(', ')}`);
   if (machine.cpu.logicalCores < Math.max(...threads)) log(`warning: ${Math.max(...threads)} threads requested on ${machine.cpu.logicalCores} logical cores`);
 
   const results: SuiteResult[] = [];
@@ -86,7 +84,6 @@ async function main(): Promise<void> {
     mode,
     machine,
     config: { threads, batches, suites, plan },
-    missingKernels: missing,
     suites: results,
     durationS: (performance.now() - started) / 1000,
   };

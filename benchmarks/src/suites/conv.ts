@@ -3,7 +3,7 @@
  * against onnxruntime-node (Conv, NCHW), TF.js wasm (XNNPACK) and TF.js cpu, batch 1 and 64.
  */
 import type { FloatTensor } from '@amc/core';
-import { amc, setNumThreads } from '../amc.js';
+import { conv2d, depthwiseConv2d, setNumThreads } from '../amc.js';
 import { QUICK_PLAN } from '../harness.js';
 import { agreement, hwioToOihw, nchwToNhwc, nhwcToNchw, randomArray, rngFor } from '../data.js';
 import { createOrtConv, loadOnnxruntime, onnxruntimeError } from '../peers/onnxruntime.js';
@@ -66,10 +66,9 @@ export async function runConvSuite(ctx: SuiteContext): Promise<SuiteResult> {
       const oh = outputSize(layer.inHeight, layer.stride);
       const ow = outputSize(layer.inWidth, layer.stride);
       const geometry = { strides: layer.stride, padding: 'same' as const };
-      const ours = layer.kind === 'depthwise' ? amc.depthwiseConv2d : amc.conv2d;
-      const oursName = layer.kind === 'depthwise' ? 'depthwiseConv2d' : 'conv2d';
+      const ours = layer.kind === 'depthwise' ? depthwiseConv2d : conv2d;
       // The reference output (NHWC) every later implementation is compared with: the first one that ran
-      // (ours when it is available, else onnxruntime's).
+      // (ours).
       let reference: { data: Float32Array; impl: string } | undefined;
       const check = (impl: string) => (nhwc: Float32Array) => {
         if (reference === undefined) reference = { data: nhwc, impl };
@@ -77,10 +76,6 @@ export async function runConvSuite(ctx: SuiteContext): Promise<SuiteResult> {
       };
 
       for (const threads of ctx.threads) {
-        if (ours === undefined) {
-          measurements.push(notAvailable(info('amc', threads), `@amc/kernels has no ${oursName}`, ctx));
-          continue;
-        }
         setNumThreads(threads);
         measurements.push(
           await timeCase(ctx, info('amc', threads), () => ours(ops.input, ops.filter, geometry), {

@@ -4,7 +4,7 @@
  * sliced layer.
  */
 import type { FloatTensor } from '@amc/core';
-import { amc, setNumThreads } from '../amc.js';
+import { conv2d, setNumThreads, sliceConv2dWeights, slicedConv2d } from '../amc.js';
 import { agreement, chooseChannels, gatherChannels, randomArray, rngFor } from '../data.js';
 import { cell, findOk, fmt, notAvailable, speedup, timeCase } from '../record.js';
 import { type ConvLayer, describeLayer, layerById, layerMacs } from '../shapes.js';
@@ -39,7 +39,6 @@ export async function runSlicedSuite(ctx: SuiteContext): Promise<SuiteResult> {
   const measurements: Measurement[] = [];
   const notes: string[] = [];
   const threads = 1;
-  let usedLocalGather = false;
   setNumThreads(threads);
   for (const layer of layers) {
     for (const batch of ctx.batches) {
@@ -63,45 +62,24 @@ export async function runSlicedSuite(ctx: SuiteContext): Promise<SuiteResult> {
       const info = (impl: string, flops: number) => ({ suite: 'sliced', case: id, impl, threads, flops, params });
       const geometry = { strides: layer.stride, padding: 'same' as const };
 
-      // The compact filter: sliceConv2dWeights when present (checked against a local gather), else the gather.
-      const gathered = gatherFilter(filter, inputChannels, outputChannels);
-      let compactFilter = gathered;
-      if (amc.sliceConv2dWeights !== undefined) {
-        try {
-          const sliced = amc.sliceConv2dWeights(filter, inputChannels, outputChannels).filter;
-          if (!agreement(sliced.data, gathered.data).ok) notes.push(`${id}: sliceConv2dWeights differs from the local gather of the kept channels.`);
-          compactFilter = sliced;
-        } catch (error) {
-          notes.push(`${id}: sliceConv2dWeights failed (${error instanceof Error ? error.message : String(error)}); the compact path uses a local gather.`);
-          usedLocalGather = true;
-        }
-      } else {
-        usedLocalGather = true;
+      // The compact filter from sliceConv2dWeights, checked against a local gather of the kept channels.
+      const compactFilter = sliceConv2dWeights(filter, inputChannels, outputChannels).filter;
+      if (!agreement(compactFilter.data, gatherFilter(filter, inputChannels, outputChannels).data).ok) {
+        notes.push(`${id}: sliceConv2dWeights differs from the local gather of the kept channels.`);
       }
 
       let reference: Float32Array | undefined;
-      const conv2d = amc.conv2d;
-      if (conv2d === undefined) {
-        measurements.push(notAvailable(info('full', 2 * macs), '@amc/kernels has no conv2d', ctx));
-        measurements.push(notAvailable(info('compact', 2 * slicedMacs), '@amc/kernels has no conv2d', ctx));
-      } else {
-        measurements.push(await timeCase(ctx, info('full', 2 * macs), () => conv2d(input, filter, geometry)));
-        measurements.push(
-          await timeCase(ctx, info('compact', 2 * slicedMacs), () => conv2d(compactInput, compactFilter, geometry), {
-            check: (first) => {
-              reference = (first as FloatTensor).data;
-              return { against: 'compact', maxAbsError: 0, relativeError: 0, ok: true };
-            },
-          }),
-        );
-      }
-      const slicedConv2d = amc.slicedConv2d;
+      measurements.push(await timeCase(ctx, info('full', 2 * macs), () => conv2d(input, filter, geometry)));
+      measurements.push(
+        await timeCase(ctx, info('compact', 2 * slicedMacs), () => conv2d(compactInput, compactFilter, geometry), {
+          check: (first) => {
+            reference = (first as FloatTensor).data;
+            return { against: 'compact', maxAbsError: 0, relativeError: 0, ok: true };
+          },
+        }),
+      );
       for (const layout of ['full', 'compact'] as const) {
         const impl = layout === 'full' ? 'sliced' : 'sliced-compact-input';
-        if (slicedConv2d === undefined) {
-          measurements.push(notAvailable(info(impl, 2 * slicedMacs), '@amc/kernels has no slicedConv2d', ctx));
-          continue;
-        }
         const x = layout === 'full' ? input : compactInput;
         const options = { ...geometry, inputChannels, outputChannels, inputLayout: layout };
         measurements.push(
@@ -116,7 +94,6 @@ export async function runSlicedSuite(ctx: SuiteContext): Promise<SuiteResult> {
       }
     }
   }
-  if (usedLocalGather) notes.push('The compact path used a local gather of the kept weights (sliceConv2dWeights missing or failing).');
   notes.push(
     `Channels kept: ${KEEP_FRACTION * 100}% of the inputs and of the outputs, chosen at random (sorted), so the sliced layer needs ` +
       `${KEEP_FRACTION ** 2 * 100}% of the MACs. full: conv2d on all channels (the baseline); sliced: slicedConv2d on the full input ` +

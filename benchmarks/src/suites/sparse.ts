@@ -4,7 +4,7 @@
  * (N = batch x pixels) and dense layers, and `sparseConv2d` (NHWC) against dense `conv2d`.
  */
 import type { FloatTensor } from '@amc/core';
-import { type SparseMatrix, amc, gemm, setNumThreads } from '../amc.js';
+import { type SparseMatrix, conv2d, denseToBlockCsr, denseToCsr, gemm, setNumThreads, sparseConv2d, sparseDense, spmm } from '../amc.js';
 import { agreement, countNonzeros, hwioToOhwi, ohwiToHwio, pruneBlocks, pruneUnstructured, randomArray, rngFor } from '../data.js';
 import { cell, findOk, fmt, notAvailable, ratio, speedup, timeCase } from '../record.js';
 import { type ConvLayer, type Layer, describeLayer, gemmProblem, layerById, layerMacs } from '../shapes.js';
@@ -41,9 +41,7 @@ function prune(format: Format, label: string, dense: Float32Array, rows: number,
 }
 
 function toSparse(format: Format, dense: Float32Array, rows: number, cols: number): SparseMatrix {
-  const convert = format === 'csr' ? amc.denseToCsr : amc.denseToBlockCsr;
-  if (convert === undefined) throw new Error(`@amc/kernels has no ${format === 'csr' ? 'denseToCsr' : 'denseToBlockCsr'}`);
-  return convert(dense, rows, cols);
+  return format === 'csr' ? denseToCsr(dense, rows, cols) : denseToBlockCsr(dense, rows, cols);
 }
 
 async function spmmCases(ctx: SuiteContext, layer: Layer, batch: number, sparsities: readonly number[], threadsList: readonly number[], measurements: Measurement[]) {
@@ -75,11 +73,6 @@ async function spmmCases(ctx: SuiteContext, layer: Layer, batch: number, sparsit
           usefulFlops: 2 * nnz * n,
           params: { ...params, sparsity, nnz },
         };
-        const spmm = amc.spmm;
-        if (spmm === undefined) {
-          measurements.push(notAvailable(info, '@amc/kernels has no spmm', ctx));
-          continue;
-        }
         let matrix: SparseMatrix;
         try {
           matrix = toSparse(format, pruned, m, k);
@@ -113,10 +106,8 @@ async function sparseConvCases(ctx: SuiteContext, layer: ConvLayer, batch: numbe
   const params = { layer: layer.id, shape: describeLayer(layer), batch, macs };
   const threads = 1;
   setNumThreads(threads);
-  const conv2d = amc.conv2d;
   const denseInfo = { suite: 'sparse', case: sparseCaseId('sparse-conv', layer.id, batch), impl: 'dense', threads, flops: 2 * macs, params };
-  if (conv2d === undefined) measurements.push(notAvailable(denseInfo, '@amc/kernels has no conv2d', ctx));
-  else measurements.push(await timeCase(ctx, denseInfo, () => conv2d(input, filter, geometry)));
+  measurements.push(await timeCase(ctx, denseInfo, () => conv2d(input, filter, geometry)));
   const ohwi = hwioToOhwi(filter.data, filterShape);
   for (const sparsity of sparsities) {
     for (const format of FORMATS) {
@@ -131,11 +122,6 @@ async function sparseConvCases(ctx: SuiteContext, layer: ConvLayer, batch: numbe
         usefulFlops: (2 * macs * nnz) / (rows * cols),
         params: { ...params, sparsity, nnz },
       };
-      const sparseConv2d = amc.sparseConv2d;
-      if (sparseConv2d === undefined) {
-        measurements.push(notAvailable(info, '@amc/kernels has no sparseConv2d', ctx));
-        continue;
-      }
       let matrix: SparseMatrix;
       try {
         matrix = toSparse(format, pruned, rows, cols);
@@ -144,15 +130,12 @@ async function sparseConvCases(ctx: SuiteContext, layer: ConvLayer, batch: numbe
         continue;
       }
       const options = { ...geometry, kernelSize: [layer.kernel, layer.kernel] as const };
-      const check =
-        conv2d === undefined
-          ? {}
-          : {
-              check: (first: unknown) => ({
-                against: 'conv2d',
-                ...agreement((first as FloatTensor).data, conv2d(input, { data: ohwiToHwio(pruned, filterShape), shape: filterShape }, geometry).data),
-              }),
-            };
+      const check = {
+        check: (first: unknown) => ({
+          against: 'conv2d',
+          ...agreement((first as FloatTensor).data, conv2d(input, { data: ohwiToHwio(pruned, filterShape), shape: filterShape }, geometry).data),
+        }),
+      };
       measurements.push(await timeCase(ctx, info, () => sparseConv2d(input, matrix, options), check));
     }
   }
@@ -190,11 +173,6 @@ async function sparseDenseCases(ctx: SuiteContext, layer: Layer, batch: number, 
         usefulFlops: 2 * nnz * batch,
         params: { ...params, sparsity, nnz },
       };
-      const sparseDense = amc.sparseDense;
-      if (sparseDense === undefined) {
-        measurements.push(notAvailable(info, '@amc/kernels has no sparseDense', ctx));
-        continue;
-      }
       let matrix: SparseMatrix;
       try {
         matrix = toSparse(format, pruned, rows, cols);
