@@ -193,7 +193,7 @@ class OpWorker : public Napi::AsyncWorker {
 
 }  // namespace
 
-Napi::Value RunSync(const Napi::CallbackInfo& info, const char* op, const std::function<Status(Napi::Object)>& parse,
+Napi::Value RunSync(const Napi::CallbackInfo& info, const std::function<Status(Napi::Object)>& parse,
                     const std::function<Status()>& run) {
   Napi::Env env = info.Env();
   Status status = ParseOptions(info, parse);
@@ -202,8 +202,7 @@ Napi::Value RunSync(const Napi::CallbackInfo& info, const char* op, const std::f
   return env.Undefined();
 }
 
-Napi::Value RunAsync(const Napi::CallbackInfo& info, const char* op,
-                     const std::function<Status(Napi::Object)>& parse, std::function<Status()> run) {
+Napi::Value RunAsync(const Napi::CallbackInfo& info, const std::function<Status(Napi::Object)>& parse, std::function<Status()> run) {
   Napi::Env env = info.Env();
   Status status = ParseOptions(info, parse);
   if (!status.ok()) {

@@ -41,23 +41,22 @@ using ParseFn = Status (*)(Napi::Object options, Args* args);
 template <typename Args>
 using RunFn = Status (*)(const Args& args);
 
-Napi::Value RunSync(const Napi::CallbackInfo& info, const char* op, const std::function<Status(Napi::Object)>& parse,
+Napi::Value RunSync(const Napi::CallbackInfo& info, const std::function<Status(Napi::Object)>& parse,
                     const std::function<Status()>& run);
-Napi::Value RunAsync(const Napi::CallbackInfo& info, const char* op,
-                     const std::function<Status(Napi::Object)>& parse, std::function<Status()> run);
+Napi::Value RunAsync(const Napi::CallbackInfo& info, const std::function<Status(Napi::Object)>& parse, std::function<Status()> run);
 
 template <typename Args, ParseFn<Args> Parse, RunFn<Args> Run>
 Napi::Value SyncOp(const Napi::CallbackInfo& info) {
   Args args;
   return RunSync(
-      info, "op", [&](Napi::Object options) { return Parse(options, &args); }, [&]() { return Run(args); });
+      info, [&](Napi::Object options) { return Parse(options, &args); }, [&]() { return Run(args); });
 }
 
 template <typename Args, ParseFn<Args> Parse, RunFn<Args> Run>
 Napi::Value AsyncOp(const Napi::CallbackInfo& info) {
   auto args = std::make_shared<Args>();
   return RunAsync(
-      info, "op", [args](Napi::Object options) { return Parse(options, args.get()); },
+      info, [args](Napi::Object options) { return Parse(options, args.get()); },
       [args]() { return Run(*args); });
 }
 
@@ -106,6 +105,6 @@ std::vector<Family>& Families();
 
 #include "amc/conv-geometry.h"
 namespace amc::binding {
-// Reads the Conv2DGeometry fields (camelCase, as produced by nativeGeometry() in @amc/kernels) and validates them.
+// Reads the Conv2DGeometry fields (camelCase, spread from a Conv2DGeometry by @amc/kernels) and validates them.
 Status ReadConvGeometry(Napi::Object obj, const char* op, ConvGeometry* g);
 }  // namespace amc::binding

@@ -11,7 +11,7 @@ import type {
   DepthwiseBackpropInputNativeOptions,
 } from './binding/conv.js';
 import { callNative, callNativeAsync } from './call.js';
-import { checkGroups, checkNoOverlap, checkShape, checkTensor, geometryOptions, shapeMismatch } from './conv-common.js';
+import { checkGroups, checkNoOverlap, checkShape, checkTensor, shapeMismatch } from './conv-common.js';
 import { type Conv2DGeometry, type Conv2DGeometryOptions, resolveConv2dGeometry } from './conv-geometry.js';
 import { loadNative } from './load.js';
 import { checkOptions, outputBuffer } from './validate.js';
@@ -53,7 +53,7 @@ function prepareInput(op: string, dy: unknown, filter: unknown, inputShape: unkn
   const dyData = checkDy(op, dy, g, outChannels);
   const out = outputBuffer(op, o.out, product(shape));
   checkNoOverlap(op, 'options.out', out, [dyData, f.data]);
-  const native: Conv2DBackpropInputNativeOptions = { ...geometryOptions(g), dy: dyData, filter: f.data, out, outChannels, groups };
+  const native: Conv2DBackpropInputNativeOptions = { ...g, dy: dyData, filter: f.data, out, outChannels, groups };
   return { native, shape };
 }
 
@@ -67,7 +67,7 @@ function prepareFilter(op: string, input: unknown, dy: unknown, filterShape: unk
   const dyData = checkDy(op, dy, g, outChannels);
   const out = outputBuffer(op, o.out, product(shape));
   checkNoOverlap(op, 'options.out', out, [dyData, x.data]);
-  const native: Conv2DBackpropFilterNativeOptions = { ...geometryOptions(g), input: x.data, dy: dyData, out, outChannels, groups };
+  const native: Conv2DBackpropFilterNativeOptions = { ...g, input: x.data, dy: dyData, out, outChannels, groups };
   return { native, shape };
 }
 
@@ -83,7 +83,7 @@ function prepareDepthwiseInput(op: string, dy: unknown, filter: unknown, inputSh
   const dyData = checkDy(op, dy, g, channels * multiplier);
   const out = outputBuffer(op, o.out, product(shape));
   checkNoOverlap(op, 'options.out', out, [dyData, f.data]);
-  const native: DepthwiseBackpropInputNativeOptions = { ...geometryOptions(g), dy: dyData, filter: f.data, out, multiplier };
+  const native: DepthwiseBackpropInputNativeOptions = { ...g, dy: dyData, filter: f.data, out, multiplier };
   return { native, shape };
 }
 
@@ -99,7 +99,7 @@ function prepareDepthwiseFilter(op: string, input: unknown, dy: unknown, filterS
   const dyData = checkDy(op, dy, g, channels * multiplier);
   const out = outputBuffer(op, o.out, product(shape));
   checkNoOverlap(op, 'options.out', out, [dyData, x.data]);
-  const native: DepthwiseBackpropFilterNativeOptions = { ...geometryOptions(g), input: x.data, dy: dyData, out, multiplier };
+  const native: DepthwiseBackpropFilterNativeOptions = { ...g, input: x.data, dy: dyData, out, multiplier };
   return { native, shape };
 }
 

@@ -3,7 +3,6 @@
  * sliced-conv.ts). Not exported from the package.
  */
 import { ErrorCode, type FloatTensor, argumentError } from '@amc/core';
-import { type Conv2DGeometry, nativeGeometry } from './conv-geometry.js';
 import { checkDims, checkInt } from './validate.js';
 
 /** A validated tensor: its data and a plain copy of its shape. */
@@ -62,11 +61,6 @@ export function checkNoOverlap(op: string, argument: string, out: Float32Array, 
       throw argumentError(ErrorCode.InvalidArgument, op, argument, 'a buffer that does not overlap the inputs', out);
     }
   }
-}
-
-/** The resolved geometry as native option fields. */
-export function geometryOptions(g: Conv2DGeometry): Conv2DGeometry {
-  return nativeGeometry(g) as unknown as Conv2DGeometry;
 }
 
 /**

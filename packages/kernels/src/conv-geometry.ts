@@ -15,8 +15,9 @@ export interface Conv2DGeometryOptions {
 }
 
 /**
- * A fully resolved convolution geometry (NHWC input, output size computed). The native `ConvGeometry` struct
- * (native/include/amc/conv-geometry.h) has the same fields in snake_case and is validated again natively.
+ * A fully resolved convolution geometry (NHWC input, output size computed). Native option objects spread it
+ * (`{ ...geometry, input, ... }`); the native `ConvGeometry` struct (native/include/amc/conv-geometry.h) reads the
+ * same camelCase keys into snake_case fields and validates them again.
  */
 export interface Conv2DGeometry {
   batch: number;
@@ -127,9 +128,4 @@ export function resolveConv2dGeometry(
     outHeight: Math.floor(spanH / strideHeight) + 1,
     outWidth: Math.floor(spanW / strideWidth) + 1,
   };
-}
-
-/** The geometry as the native options expect it (snake_case keys are not used: the same camelCase names). */
-export function nativeGeometry(g: Conv2DGeometry): Record<string, number> {
-  return { ...g };
 }

@@ -6,7 +6,7 @@
 import type { Activation, FloatTensor } from '@amc/core';
 import type { Conv2DNativeOptions } from './binding/conv.js';
 import { callNative, callNativeAsync } from './call.js';
-import { checkGroups, checkNoOverlap, checkTensor, geometryOptions } from './conv-common.js';
+import { checkGroups, checkNoOverlap, checkTensor } from './conv-common.js';
 import { type Conv2DGeometryOptions, resolveConv2dGeometry } from './conv-geometry.js';
 import { loadNative } from './load.js';
 import { checkActivation, checkFloat32, checkOptions, outputBuffer } from './validate.js';
@@ -43,7 +43,7 @@ function prepare(op: string, input: unknown, filter: unknown, options: unknown):
   const bias = o.bias === undefined ? undefined : checkFloat32(op, 'options.bias', o.bias, outChannels);
   checkNoOverlap(op, 'options.out', out, [x.data, f.data, bias]);
   const native: Conv2DNativeOptions = {
-    ...geometryOptions(g),
+    ...g,
     input: x.data,
     filter: f.data,
     out,

@@ -1,7 +1,7 @@
 import type { Activation, FloatTensor } from '@amc/core';
 import type { DepthwiseConv2DNativeOptions } from './binding/conv.js';
 import { callNative, callNativeAsync } from './call.js';
-import { checkNoOverlap, checkTensor, geometryOptions, shapeMismatch } from './conv-common.js';
+import { checkNoOverlap, checkTensor, shapeMismatch } from './conv-common.js';
 import { type Conv2DGeometryOptions, resolveConv2dGeometry } from './conv-geometry.js';
 import { loadNative } from './load.js';
 import { checkActivation, checkFloat32, checkOptions, outputBuffer } from './validate.js';
@@ -37,7 +37,7 @@ function prepare(
   const bias = o.bias === undefined ? undefined : checkFloat32(op, 'options.bias', o.bias, outChannels);
   checkNoOverlap(op, 'options.out', out, [x.data, f.data, bias]);
   const native: DepthwiseConv2DNativeOptions = {
-    ...geometryOptions(g),
+    ...g,
     input: x.data,
     filter: f.data,
     out,

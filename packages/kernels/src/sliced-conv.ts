@@ -6,7 +6,7 @@
 import { type Activation, ErrorCode, type FloatTensor, argumentError } from '@amc/core';
 import type { SliceConv2DWeightsNativeOptions, SlicedConv2DNativeOptions } from './binding/conv.js';
 import { callNative, callNativeAsync } from './call.js';
-import { checkNoOverlap, checkTensor, geometryOptions, shapeMismatch } from './conv-common.js';
+import { checkNoOverlap, checkTensor, shapeMismatch } from './conv-common.js';
 import { type Conv2DGeometryOptions, resolveConv2dGeometry } from './conv-geometry.js';
 import { loadNative } from './load.js';
 import { checkActivation, checkFloat32, checkIndexList, checkOptions, outputBuffer } from './validate.js';
@@ -71,7 +71,7 @@ function prepareSliced(op: string, input: unknown, filter: unknown, options: unk
   const bias = o.bias === undefined ? undefined : checkFloat32(op, 'options.bias', o.bias, filterOut);
   checkNoOverlap(op, 'options.out', out, [x.data, f.data, bias]);
   const native: SlicedConv2DNativeOptions = {
-    ...geometryOptions(g),
+    ...g,
     input: x.data,
     filter: f.data,
     filterInChannels: filterIn,

@@ -5,7 +5,7 @@
  */
 import { type Activation, ErrorCode, type FloatTensor, argumentError } from '@amc/core';
 import { callNative, callNativeAsync } from './call.js';
-import { type Conv2DGeometryOptions, nativeGeometry, resolveConv2dGeometry } from './conv-geometry.js';
+import { type Conv2DGeometryOptions, resolveConv2dGeometry } from './conv-geometry.js';
 import { loadNative } from './load.js';
 import type { SparseConv2dNativeOptions, SparseDenseNativeOptions } from './binding/sparse.js';
 import { type SparseFormat, type SparseMatrix, denseToSparse, nativeSparse, validateSparseMatrix } from './sparse-format.js';
@@ -89,7 +89,7 @@ function prepareConv(op: string, input: unknown, weights: unknown, options: unkn
   const outShape = [g.batch, g.outHeight, g.outWidth, w.rows];
   const outSize = checkDims(op, 'output shape', outShape);
   const native = {
-    ...nativeGeometry(g),
+    ...g,
     weights: nativeSparse(w),
     input: x.data,
     output: outputBuffer(op, o.out, outSize),
