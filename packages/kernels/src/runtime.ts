@@ -21,8 +21,9 @@ export function getNativeInfo(): NativeInfo {
 export function setIsa(isa: IsaName): void {
   if (!ISAS.includes(isa)) throw argumentError(ErrorCode.InvalidArgument, 'setIsa', 'isa', `one of ${ISAS.join(', ')}`, isa);
   const native = loadNative();
-  if (!native.getInfo().supportedIsas.includes(isa)) {
-    throw argumentError(ErrorCode.UnsupportedIsa, 'setIsa', 'isa', `an ISA this CPU supports (${native.getInfo().supportedIsas.join(', ')})`, isa);
+  const supported = native.getInfo().supportedIsas;
+  if (!supported.includes(isa)) {
+    throw argumentError(ErrorCode.UnsupportedIsa, 'setIsa', 'isa', `an ISA this CPU supports (${supported.join(', ')})`, isa);
   }
   callNative('setIsa', () => native.setIsa(isa));
 }
