@@ -273,6 +273,61 @@ export const SPECS = [
       return [{ x: floats(rng, rows * cols), y: floats(rng, rows * outs), rows, cols, outs, solver: rng.int(3), weights: new Float32Array(cols * outs), info: new Float64Array(4) }];
     },
   },
+  {
+    name: 'batchNorm',
+    async: true,
+    make(rng) {
+      const c = small(rng, 6);
+      const x = tensor(rng, [small(rng, 3), small(rng, 4), c]);
+      return rng.int(2) === 0
+        ? [x, { training: true, gamma: floats(rng, c), beta: floats(rng, c), epsilon: 1e-5, activation: 'relu' }]
+        : [x, { mean: floats(rng, c), variance: floats(rng, c).map(Math.abs), epsilon: 1e-3 }];
+    },
+  },
+  {
+    name: 'batchNorm',
+    native: true,
+    make(rng) {
+      const rows = small(rng, 20);
+      const c = small(rng, 6);
+      return [{ x: floats(rng, rows * c), rows, channels: c, epsilon: 1e-5, training: rng.int(2) === 1, mean: floats(rng, c), variance: floats(rng, c).map(Math.abs), gamma: floats(rng, c), activation: rng.int(3), out: new Float32Array(rows * c) }];
+    },
+  },
+  {
+    name: 'batchNormGrad',
+    async: true,
+    make(rng) {
+      const c = small(rng, 6);
+      const shape = [small(rng, 5), c];
+      return [tensor(rng, shape), tensor(rng, shape), { gamma: floats(rng, c), mean: floats(rng, c), variance: floats(rng, c).map(Math.abs), epsilon: 1e-5 }];
+    },
+  },
+  {
+    name: 'batchNormGrad',
+    native: true,
+    make(rng) {
+      const rows = small(rng, 20);
+      const c = small(rng, 6);
+      const n = rows * c;
+      return [{ dy: floats(rng, n), x: floats(rng, n), rows, channels: c, mean: floats(rng, c), variance: floats(rng, c).map(Math.abs), epsilon: 1e-5, dx: new Float32Array(n), dgamma: new Float32Array(c), dbeta: new Float32Array(c) }];
+    },
+  },
+  { name: 'unaryOp', async: true, make: (rng) => [['relu', 'relu6', 'step', 'neg', 'square', 'abs', 'sqrt', 'rsqrt'][rng.int(8)], floats(rng, small(rng, 40)), { alpha: rng.uniform() }] },
+  { name: 'unary', native: true, make: (rng) => { const n = small(rng, 40); return [{ op: rng.int(8), x: floats(rng, n), alpha: 0.5, out: new Float32Array(n) }]; } },
+  {
+    name: 'binaryOp',
+    async: true,
+    make(rng) {
+      const m = small(rng, 8);
+      const n = m * small(rng, 5);
+      const pair = [floats(rng, n), floats(rng, m)];
+      if (rng.int(2) === 0) pair.reverse();
+      return [['add', 'sub', 'mul', 'div', 'max', 'min', 'squaredDifference'][rng.int(7)], ...pair];
+    },
+  },
+  { name: 'binary', native: true, make: (rng) => { const m = small(rng, 8); const n = m * small(rng, 5); return [{ op: rng.int(7), a: floats(rng, n), b: floats(rng, m), out: new Float32Array(n) }]; } },
+  { name: 'activationGrad', async: true, make: (rng) => { const n = small(rng, 40); return [floats(rng, n), floats(rng, n), ['relu', 'relu6'][rng.int(2)]]; } },
+  { name: 'activationGrad', native: true, make: (rng) => { const n = small(rng, 40); return [{ dy: floats(rng, n), x: floats(rng, n), upper: 6, out: new Float32Array(n) }]; } },
   { name: 'setNumThreads', make: (rng) => [1 + rng.int(2)] },
   {
     name: 'setIsa',

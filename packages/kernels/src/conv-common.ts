@@ -11,9 +11,12 @@ export interface CheckedTensor {
   shape: number[];
 }
 
-/** Throws unless `value` is an array of `rank` non-negative integers (with a fitting product); returns a copy. */
+/**
+ * Throws unless `value` is an array of `rank` non-negative integers (with a fitting product; `rank` -1: any rank
+ * >= 1); returns a copy.
+ */
 export function checkShape(op: string, argument: string, value: unknown, rank: number, what: string): number[] {
-  if (!Array.isArray(value) || value.length !== rank) {
+  if (!Array.isArray(value) || (rank >= 0 ? value.length !== rank : value.length < 1)) {
     throw argumentError(ErrorCode.InvalidArgument, op, argument, what, value);
   }
   checkDims(op, argument, value as number[]);
@@ -32,7 +35,7 @@ export function checkTensor(op: string, argument: string, value: unknown, rank: 
   if (!(tensor.data instanceof Float32Array)) {
     throw argumentError(ErrorCode.InvalidArgument, op, `${argument}.data`, 'a Float32Array', tensor.data);
   }
-  const shape = checkShape(op, `${argument}.shape`, tensor.shape, rank, `a shape of rank ${rank} (${what})`);
+  const shape = checkShape(op, `${argument}.shape`, tensor.shape, rank, `a shape of rank ${rank >= 0 ? rank : '>= 1'} (${what})`);
   const size = shape.reduce((a, b) => a * b, 1);
   if (tensor.data.length !== size) {
     throw argumentError(

@@ -7,3 +7,5 @@ export type { GemmDims, GemmOptions } from './gemm.js';
 export * from './conv.js';
 export * from './sparse.js';
 export * from './prune.js';
+export * from './norm.js';
+export * from './eltwise.js';

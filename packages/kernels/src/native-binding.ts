@@ -35,7 +35,9 @@ export type { AsyncOp, NativeActivation, Op } from './binding/types.js';
 export type { GemmNativeOptions } from './binding/gemm.js';
 
 import { type ConvBinding, CONV_FUNCTION_NAMES } from './binding/conv.js';
+import { type EltwiseBinding, ELTWISE_FUNCTION_NAMES } from './binding/eltwise.js';
 import { type GemmBinding, GEMM_FUNCTION_NAMES } from './binding/gemm.js';
+import { type NormBinding, NORM_FUNCTION_NAMES } from './binding/norm.js';
 import { type PruneBinding, PRUNE_FUNCTION_NAMES } from './binding/prune.js';
 import { type SparseBinding, SPARSE_FUNCTION_NAMES } from './binding/sparse.js';
 
@@ -47,7 +49,7 @@ export interface RuntimeBinding {
 }
 
 /** The whole addon: one interface per family, each in binding/<family>.ts with its list of names. */
-export interface NativeBinding extends RuntimeBinding, GemmBinding, ConvBinding, SparseBinding, PruneBinding {}
+export interface NativeBinding extends RuntimeBinding, GemmBinding, ConvBinding, SparseBinding, PruneBinding, NormBinding, EltwiseBinding {}
 
 /** Every function the addon must export (checked against the addon by binding.test.ts). */
 export const NATIVE_FUNCTION_NAMES: readonly (keyof NativeBinding)[] = [
@@ -58,4 +60,6 @@ export const NATIVE_FUNCTION_NAMES: readonly (keyof NativeBinding)[] = [
   ...CONV_FUNCTION_NAMES,
   ...SPARSE_FUNCTION_NAMES,
   ...PRUNE_FUNCTION_NAMES,
+  ...NORM_FUNCTION_NAMES,
+  ...ELTWISE_FUNCTION_NAMES,
 ];

@@ -21,3 +21,5 @@ export {
   referenceSliceConv2dWeights,
 } from './conv.js';
 export type { ReferenceConvOptions } from './conv.js';
+export { referenceBatchNorm, referenceBatchNormGrad } from './norm.js';
+export { referenceActivationGrad, referenceBinary, referenceUnary } from './eltwise.js';

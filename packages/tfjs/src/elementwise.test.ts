@@ -1,0 +1,79 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { describe, it } from 'vitest';
+import './index.js';
+import { expectClose, onBoth, random } from './test-utils.js';
+
+const BINARY = ['add', 'sub', 'mul', 'div', 'maximum', 'minimum', 'squaredDifference'] as const;
+// [a shape, b shape]: same, scalar either side, trailing rows either side, a middle broadcast (global-pool
+// gradient), a column broadcast, and an outer-product broadcast that takes tfjs's generic path.
+const PAIRS: [number[], number[]][] = [
+  [[3, 5, 7], [3, 5, 7]],
+  [[64, 9, 9, 8], [64, 9, 9, 8]],
+  [[4, 6, 6, 16], []],
+  [[], [4, 6, 6, 16]],
+  [[8, 7, 7, 16], [16]],
+  [[1, 1, 16], [8, 7, 7, 16]],
+  [[64, 1, 1, 32], [64, 7, 7, 32]],
+  [[4, 3, 3, 8], [4, 1, 1, 8]],
+  [[128, 10], [128, 1]],
+  [[4, 1], [1, 5]],
+];
+
+describe('amc-native elementwise and reduction kernels', () => {
+  for (const op of BINARY) {
+    it(`${op} matches the cpu backend on every broadcast pattern`, async () => {
+      for (const [sa, sb] of PAIRS) {
+        const r = await onBoth(() => {
+          const a = random(sa, 1);
+          // keep divisors away from zero
+          const b = op === 'div' ? tf.add(tf.abs(random(sb, 2)), 0.5) : random(sb, 2);
+          return tf[op](a, b);
+        });
+        expectClose(r, 1e-6, `${op} ${JSON.stringify(sa)} ${JSON.stringify(sb)}`);
+      }
+    });
+  }
+
+  it('unary ops and their NaN handling match the cpu backend (small JS path and large native path)', async () => {
+    for (const shape of [[5, 3], [32, 9, 9, 4]]) {
+      for (const op of ['relu', 'relu6', 'step', 'square', 'neg', 'abs', 'sqrt', 'rsqrt'] as const) {
+        const r = await onBoth(() => {
+          let x = tf.mul(random(shape, 3), 8);
+          if (op === 'sqrt' || op === 'rsqrt') x = tf.add(tf.abs(x), 0.1);
+          const withNaN = tf.concat([tf.reshape(x, [-1]), tf.tensor1d([Number.NaN, 0, 6])]);
+          return op === 'step' ? tf.step(withNaN, 0.3) : tf[op](withNaN);
+        });
+        expectClose(r, 1e-6, `${op} ${JSON.stringify(shape)}`);
+      }
+    }
+  });
+
+  it('relu and relu6 gradients (one native pass) match tfjs', async () => {
+    for (const op of ['relu', 'relu6'] as const) {
+      const r = await onBoth(() => {
+        const x = tf.mul(random([16, 9, 9, 8], 4), 8);
+        const dy = random([16, 9, 9, 8], 5);
+        return tf.grad((t: tf.Tensor) => tf.sum(tf.mul(tf[op](t), dy)))(x);
+      });
+      expectClose(r, 1e-6, op);
+    }
+  });
+
+  it('sum, mean, max and min over contiguous and non-contiguous axes, with keepDims, match the cpu backend', async () => {
+    const axesList: (number | number[])[] = [[0, 1, 2], [3], [1, 2], 0, [2, 3], [0, 2], -1];
+    for (const op of ['sum', 'mean', 'max', 'min'] as const) {
+      for (const axis of axesList) {
+        for (const keepDims of [false, true]) {
+          const r = await onBoth(() => tf[op](random([6, 5, 4, 3], 6), axis, keepDims));
+          expectClose(r, 1e-5, `${op} ${JSON.stringify(axis)} ${keepDims}`);
+        }
+      }
+      expectClose(await onBoth(() => tf[op](random([6, 5, 4, 3], 7))), 1e-5, `${op} all`);
+    }
+  });
+
+  it('int32 arithmetic falls back to the cpu kernels and stays exact', async () => {
+    const r = await onBoth(() => [tf.add(tf.tensor1d([1, 2, 3], 'int32'), tf.scalar(4, 'int32')), tf.sum(tf.tensor2d([1, 2, 3, 4], [2, 2], 'int32'), 0)]);
+    expectClose(r, 0);
+  });
+});

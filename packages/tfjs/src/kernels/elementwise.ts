@@ -1,0 +1,289 @@
+/**
+ * Elementwise and reduction kernels of amc-native for the shapes training produces: same-shape and
+ * channel-broadcast binary ops, unary activations and their gradients, and reductions over a contiguous block of
+ * axes (the leading N,H,W of an NHWC tensor, or the trailing axes). tfjs's cpu backend runs these through
+ * generic per-element index arithmetic and transposes, which costs 10-100x more than the arithmetic itself.
+ * Layouts it does not cover (non-contiguous axes, general broadcasts, non-float32) go to the cpu kernels.
+ */
+import { type BinaryOpName, type UnaryOpName, activationGrad, binaryOp, unaryOp } from '@amc/kernels';
+import { type KernelConfig, type TensorInfo, backend_util, util } from '@tensorflow/tfjs-core';
+import { type KernelArgs, f32, fallback, output, sizeOf } from '../util.js';
+
+/**
+ * Loops compiled once per op from an expression, so every kernel has its own monomorphic loop with the arithmetic
+ * inlined (one shared loop calling a closure per element goes megamorphic in V8 and runs ~15x slower).
+ */
+type BinaryLoop = (a: Float32Array, b: Float32Array, out: Float32Array, kind: number) => void;
+type UnaryLoop = (x: Float32Array, out: Float32Array, p: number) => void;
+
+const SAME = 0;
+const SCALAR_A = 1;
+const SCALAR_B = 2;
+const ROWS_A = 3;
+const ROWS_B = 4;
+
+function compileBinary(expr: string): BinaryLoop {
+  // eslint-disable-next-line @typescript-eslint/no-implied-eval
+  return new Function(
+    'A',
+    'B',
+    'O',
+    'kind',
+    `"use strict";
+    const n = O.length;
+    if (kind === ${SAME}) { for (let i = 0; i < n; i++) { const a = A[i], b = B[i]; O[i] = ${expr}; } return; }
+    if (kind === ${SCALAR_A}) { const a = A[0]; for (let i = 0; i < n; i++) { const b = B[i]; O[i] = ${expr}; } return; }
+    if (kind === ${SCALAR_B}) { const b = B[0]; for (let i = 0; i < n; i++) { const a = A[i]; O[i] = ${expr}; } return; }
+    if (kind === ${ROWS_A}) { const m = A.length; for (let r = 0; r < n; r += m) for (let j = 0; j < m; j++) { const a = A[j], b = B[r + j]; O[r + j] = ${expr}; } return; }
+    const m = B.length; for (let r = 0; r < n; r += m) for (let j = 0; j < m; j++) { const a = A[r + j], b = B[j]; O[r + j] = ${expr}; }`,
+  ) as BinaryLoop;
+}
+
+function compileUnary(expr: string): UnaryLoop {
+  // eslint-disable-next-line @typescript-eslint/no-implied-eval
+  return new Function('X', 'O', 'p', `"use strict"; const n = O.length; for (let i = 0; i < n; i++) { const x = X[i]; O[i] = ${expr}; }`) as UnaryLoop;
+}
+
+/**
+ * How b broadcasts against a: SAME (equal sizes), SCALAR_A / SCALAR_B, ROWS_A / ROWS_B (the small one is a
+ * trailing block of the big one's shape, repeated over rows), or undefined when tfjs's generic path is needed.
+ */
+function broadcastKind(a: TensorInfo, b: TensorInfo, outShape: number[]): number | undefined {
+  const na = sizeOf(a.shape);
+  const nb = sizeOf(b.shape);
+  const nOut = sizeOf(outShape);
+  if (na === nOut && nb === nOut) return SAME;
+  if (nb === 1 && na === nOut) return SCALAR_B;
+  if (na === 1 && nb === nOut) return SCALAR_A;
+  const trailing = (small: readonly number[]): boolean => {
+    const s = small.slice();
+    while (s.length > 0 && s[0] === 1) s.shift();
+    if (s.length > outShape.length) return false;
+    const tail = outShape.slice(outShape.length - s.length);
+    return s.every((d, i) => d === tail[i]);
+  };
+  if (na === nOut && trailing(b.shape)) return ROWS_B;
+  if (nb === nOut && trailing(a.shape)) return ROWS_A;
+  return undefined;
+}
+
+/** Below this many output elements the JS loop wins over a native call (validation + N-API crossing). */
+const NATIVE_MIN = 2048;
+
+/**
+ * The small operand's shape against the output as blocks [outer, mid, inner] where it is full along outer and
+ * inner and broadcast (size 1) along mid, e.g. [128, 1, 1, 64] against [128, 7, 7, 64]: O=128, M=49, I=64.
+ * Undefined when it is not of that form.
+ */
+function middleBroadcast(small: readonly number[], outShape: readonly number[]): { outer: number; mid: number; inner: number } | undefined {
+  const rank = outShape.length;
+  const s = [...new Array<number>(rank - small.length).fill(1), ...small];
+  // per axis: 'f' full (equal to out), 'b' broadcast (1 where out > 1); out dims of 1 join either block
+  let phase = 0; // 0 outer, 1 mid, 2 inner
+  let outer = 1;
+  let mid = 1;
+  let inner = 1;
+  for (let i = 0; i < rank; i++) {
+    const o = outShape[i] as number;
+    const d = s[i] as number;
+    if (o === 1) continue;
+    const full = d === o;
+    if (!full && d !== 1) return undefined;
+    if (phase === 0) {
+      if (full) outer *= o;
+      else {
+        phase = 1;
+        mid *= o;
+      }
+    } else if (phase === 1) {
+      if (!full) mid *= o;
+      else {
+        phase = 2;
+        inner *= o;
+      }
+    } else {
+      if (!full) return undefined;
+      inner *= o;
+    }
+  }
+  return phase === 0 ? undefined : { outer, mid, inner };
+}
+
+function binaryMiddle(
+  loop: BinaryLoop,
+  nativeOp: BinaryOpName | undefined,
+  big: Float32Array,
+  small: Float32Array,
+  smallIsA: boolean,
+  b: { outer: number; mid: number; inner: number },
+  out: Float32Array,
+): void {
+  const block = b.mid * b.inner;
+  for (let o = 0; o < b.outer; o++) {
+    const bigPart = big.subarray(o * block, (o + 1) * block);
+    const smallPart = small.subarray(o * b.inner, (o + 1) * b.inner);
+    const outPart = out.subarray(o * block, (o + 1) * block);
+    if (nativeOp !== undefined && block >= NATIVE_MIN) {
+      if (smallIsA) binaryOp(nativeOp, smallPart, bigPart, { out: outPart });
+      else binaryOp(nativeOp, bigPart, smallPart, { out: outPart });
+    } else if (smallIsA) {
+      loop(smallPart, bigPart, outPart, b.inner === 1 ? SCALAR_A : ROWS_A);
+    } else {
+      loop(bigPart, smallPart, outPart, b.inner === 1 ? SCALAR_B : ROWS_B);
+    }
+  }
+}
+
+function binary(kernelName: string, expr: string, nativeOp?: BinaryOpName) {
+  const loop = compileBinary(expr);
+  return (args: KernelArgs): TensorInfo => {
+    const { backend } = args;
+    const a = args.inputs.a as TensorInfo;
+    const b = args.inputs.b as TensorInfo;
+    if (a.dtype !== 'float32' || b.dtype !== 'float32') return fallback(kernelName, args) as TensorInfo;
+    const outShape = backend_util.assertAndGetBroadcastShape(a.shape, b.shape);
+    const kind = broadcastKind(a, b, outShape);
+    const n = sizeOf(outShape);
+    if (kind === undefined) {
+      const na = sizeOf(a.shape);
+      const smallIsA = na !== n;
+      const blocks = middleBroadcast(smallIsA ? a.shape : b.shape, outShape);
+      if (blocks === undefined || (smallIsA ? sizeOf(b.shape) : na) !== n) return fallback(kernelName, args) as TensorInfo;
+      const out = new Float32Array(n);
+      const av = f32(backend, a);
+      const bv = f32(backend, b);
+      binaryMiddle(loop, nativeOp, smallIsA ? bv : av, smallIsA ? av : bv, smallIsA, blocks, out);
+      return output(backend, outShape, out);
+    }
+    if (nativeOp !== undefined && n >= NATIVE_MIN) {
+      return output(backend, outShape, binaryOp(nativeOp, f32(backend, a), f32(backend, b)));
+    }
+    const out = new Float32Array(n);
+    loop(f32(backend, a), f32(backend, b), out, kind);
+    return output(backend, outShape, out);
+  };
+}
+
+function unary(kernelName: string, expr: string, nativeOp?: UnaryOpName, param?: (attrs: Record<string, unknown>) => number) {
+  const loop = compileUnary(expr);
+  return (args: KernelArgs): TensorInfo => {
+    const { backend } = args;
+    const x = args.inputs.x as TensorInfo;
+    if (x.dtype !== 'float32') return fallback(kernelName, args) as TensorInfo;
+    const xv = f32(backend, x);
+    const p = param === undefined ? 0 : param((args.attrs ?? {}) as Record<string, unknown>);
+    if (nativeOp !== undefined && xv.length >= NATIVE_MIN && Number.isFinite(p)) {
+      return output(backend, x.shape, unaryOp(nativeOp, xv, { alpha: p }));
+    }
+    const out = new Float32Array(xv.length);
+    loop(xv, out, p);
+    return output(backend, x.shape, out);
+  };
+}
+
+/** Reduction axes as [outer, reduce, inner] when they form one contiguous block, else undefined. */
+function reductionPlan(shape: readonly number[], axes: number[]): { outer: number; reduce: number; inner: number } | undefined {
+  const sorted = [...axes].sort((p, q) => p - q);
+  for (let i = 1; i < sorted.length; i++) if (sorted[i] !== (sorted[i - 1] as number) + 1) return undefined;
+  const first = sorted[0] ?? 0;
+  const last = sorted.at(-1) ?? -1;
+  return {
+    outer: sizeOf(shape.slice(0, first)),
+    reduce: sizeOf(shape.slice(first, last + 1)),
+    inner: sizeOf(shape.slice(last + 1)),
+  };
+}
+
+type ReduceKind = 'sum' | 'mean' | 'max' | 'min';
+
+function reduceValues(x: Float32Array, outer: number, reduce: number, inner: number, kind: ReduceKind): Float32Array {
+  const out = new Float32Array(outer * inner);
+  if (kind === 'sum' || kind === 'mean') {
+    const acc = new Float64Array(inner);
+    for (let o = 0; o < outer; o++) {
+      acc.fill(0);
+      const base = o * reduce * inner;
+      if (inner === 1) {
+        let s = 0;
+        for (let r = 0; r < reduce; r++) s += x[base + r] as number;
+        acc[0] = s;
+      } else {
+        for (let r = 0; r < reduce; r++) {
+          const row = base + r * inner;
+          for (let j = 0; j < inner; j++) acc[j] = (acc[j] as number) + (x[row + j] as number);
+        }
+      }
+      const scale = kind === 'mean' ? 1 / reduce : 1;
+      for (let j = 0; j < inner; j++) out[o * inner + j] = (acc[j] as number) * scale;
+    }
+    return out;
+  }
+  const better = kind === 'max' ? (p: number, q: number) => p > q || Number.isNaN(p) : (p: number, q: number) => p < q || Number.isNaN(p);
+  for (let o = 0; o < outer; o++) {
+    const base = o * reduce * inner;
+    for (let j = 0; j < inner; j++) {
+      let best = x[base + j] as number;
+      for (let r = 1; r < reduce; r++) {
+        const v = x[base + r * inner + j] as number;
+        if (better(v, best)) best = v;
+      }
+      out[o * inner + j] = best;
+    }
+  }
+  return out;
+}
+
+function reduction(kernelName: string, kind: ReduceKind) {
+  return (args: KernelArgs): TensorInfo => {
+    const { backend } = args;
+    const x = args.inputs.x as TensorInfo;
+    const attrs = (args.attrs ?? {}) as { axis?: number | number[]; keepDims?: boolean; reductionIndices?: number | number[] };
+    if (x.dtype !== 'float32' || sizeOf(x.shape) === 0) return fallback(kernelName, args) as TensorInfo;
+    const axes = util.parseAxisParam((attrs.axis ?? attrs.reductionIndices) as number | number[], x.shape);
+    const p = reductionPlan(x.shape, axes);
+    if (p === undefined || p.reduce === 0) return fallback(kernelName, args) as TensorInfo;
+    const values = reduceValues(f32(backend, x), p.outer, p.reduce, p.inner, kind);
+    let [outShape] = backend_util.computeOutAndReduceShapes(x.shape, axes);
+    if (attrs.keepDims === true) outShape = backend_util.expandShapeToKeepDim(outShape, axes);
+    return output(backend, outShape, values);
+  };
+}
+
+/** Name of the one-pass relu / relu6 gradient kernel (inputs dy, x; attrs activation). */
+export const ACTIVATION_GRAD = 'AmcActivationGrad';
+
+function activationGradKernel(args: KernelArgs): TensorInfo {
+  const { backend } = args;
+  const dy = args.inputs.dy as TensorInfo;
+  const x = args.inputs.x as TensorInfo;
+  const activation = (args.attrs as { activation: 'relu' | 'relu6' }).activation;
+  return output(backend, dy.shape, activationGrad(f32(backend, dy), f32(backend, x), activation));
+}
+
+function config(kernelName: string, kernelFunc: (args: KernelArgs) => TensorInfo): KernelConfig {
+  return { kernelName, backendName: '', kernelFunc: kernelFunc as unknown as KernelConfig['kernelFunc'] };
+}
+
+/** The elementwise and reduction kernels (backendName filled in at registration). */
+export const elementwiseKernels: KernelConfig[] = [
+  config('Add', binary('Add', 'a + b', 'add')),
+  config('Sub', binary('Sub', 'a - b', 'sub')),
+  config('Multiply', binary('Multiply', 'a * b', 'mul')),
+  config('RealDiv', binary('RealDiv', 'a / b', 'div')),
+  config('Maximum', binary('Maximum', 'Math.max(a, b)', 'max')),
+  config('Minimum', binary('Minimum', 'Math.min(a, b)', 'min')),
+  config('SquaredDifference', binary('SquaredDifference', '(a - b) * (a - b)', 'squaredDifference')),
+  config('Relu', unary('Relu', 'x < 0 ? 0 : x', 'relu')),
+  config('Relu6', unary('Relu6', 'x < 0 ? 0 : x > 6 ? 6 : x', 'relu6')),
+  config('Step', unary('Step', 'x !== x ? x : x > 0 ? 1 : p', 'step', (attrs) => Number(attrs.alpha ?? 0))),
+  config('Square', unary('Square', 'x * x', 'square')),
+  config('Neg', unary('Neg', '-x', 'neg')),
+  config('Abs', unary('Abs', 'Math.abs(x)', 'abs')),
+  config('Sqrt', unary('Sqrt', 'Math.sqrt(x)', 'sqrt')),
+  config('Rsqrt', unary('Rsqrt', '1 / Math.sqrt(x)', 'rsqrt')),
+  config('Sum', reduction('Sum', 'sum')),
+  config('Mean', reduction('Mean', 'mean')),
+  config('Max', reduction('Max', 'max')),
+  config('Min', reduction('Min', 'min')),
+  config(ACTIVATION_GRAD, activationGradKernel),
+];

@@ -1,0 +1,17 @@
+/**
+ * @amc/zoo: the models of the AMC paper (He et al. 2018) as TensorFlow.js layers models for 28x28x1 inputs.
+ */
+export { MODEL_NAMES, createModel, describeModel, isModelName } from './registry.js';
+export type { CreateModelOptions, ModelName } from './registry.js';
+export { makeDivisible } from './options.js';
+export type { ModelOptions } from './options.js';
+export { BN_EPSILON, BN_MOMENTUM, layerSeed } from './models/common.js';
+export { CIFAR_RESNET_WIDTHS, cifarResNet, plain20, resnet20, resnet56 } from './models/resnet.js';
+export type { CifarResNetOptions } from './models/resnet.js';
+export { VGG_STAGES, vgg } from './models/vgg.js';
+export { MOBILENET_V1_BLOCKS, MOBILENET_V1_STEM, mobilenetV1 } from './models/mobilenet-v1.js';
+export type { MobileNetV1Options } from './models/mobilenet-v1.js';
+export { MOBILENET_V2_LAST, MOBILENET_V2_SETTINGS, MOBILENET_V2_STEM, mobilenetV2 } from './models/mobilenet-v2.js';
+export type { MobileNetV2Options } from './models/mobilenet-v2.js';
+
+// Training: the training loop and checkpoints live in src/train*.ts (written separately) and are exported here.
