@@ -4,3 +4,4 @@ export { Rng } from './rng.js';
 export type { RngState } from './rng.js';
 export { ACTIVATIONS, sizeOfShape } from './types.js';
 export type { Activation, FloatTensor, Shape } from './types.js';
+export { writeFileAtomic } from './fs.js';

@@ -2,7 +2,8 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { type RawImageSet, decodeCache, encodeCache, writeFileAtomic } from './cache.js';
+import { writeFileAtomic } from '@amc/core';
+import { type RawImageSet, decodeCache, encodeCache } from './cache.js';
 
 const raw: RawImageSet = {
   images: Uint8Array.from({ length: 5 * 4 * 3 }, (_, i) => (i * 37) % 256),

@@ -1,6 +1,5 @@
-import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 
 /**
  * Raw Fashion-MNIST as decoded from the `fashion-mnist` package: 8-bit pixels, training images first, then
@@ -81,15 +80,3 @@ export async function readCacheFile(path: string): Promise<Buffer | undefined> {
   }
 }
 
-/** Writes `data` to `path` atomically: a temp file in the same directory, then a rename over the target. */
-export async function writeFileAtomic(path: string, data: Uint8Array): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
-  const temp = `${path}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
-  try {
-    await writeFile(temp, data);
-    await rename(temp, path);
-  } catch (error) {
-    await rm(temp, { force: true });
-    throw error;
-  }
-}

@@ -2,7 +2,8 @@ import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { AmcError, ErrorCode, Rng, argumentError } from '@amc/core';
-import { type RawImageSet, decodeCache, encodeCache, readCacheFile, writeFileAtomic } from './cache.js';
+import { writeFileAtomic } from '@amc/core';
+import { type RawImageSet, decodeCache, encodeCache, readCacheFile } from './cache.js';
 import { type Dataset, datasetFromParts } from './dataset.js';
 
 /** Fashion-MNIST class names, by label. */

@@ -15,3 +15,8 @@ export { MOBILENET_V2_LAST, MOBILENET_V2_SETTINGS, MOBILENET_V2_STEM, mobilenetV
 export type { MobileNetV2Options } from './models/mobilenet-v2.js';
 
 // Training: the training loop and checkpoints live in src/train*.ts (written separately) and are exported here.
+export { DEFAULT_RECIPE, evaluateModel, learningRateAt, trainModel } from './train.js';
+export type { EpochRecord, TrainOptions, TrainProgress, TrainRecipe, TrainResult } from './train.js';
+export { MODEL_JSON, WEIGHTS_BIN, loadModel, readModelMetadata, saveModel } from './model-io.js';
+export { readCheckpoint, writeCheckpoint } from './checkpoint.js';
+export type { CheckpointMeta, CheckpointTensor } from './checkpoint.js';
