@@ -121,8 +121,11 @@ function distribution(): string | undefined {
 
 const ISA_ORDER = ['scalar', 'avx2', 'avx512'];
 
-/** Collects the machine record (call once at the start of a run). */
-export function collectMachine(): MachineRecord {
+/**
+ * Collects the machine record (call once at the start of a run). `extraPackages` are recorded with
+ * {@link RECORDED_PACKAGES} (for example the tfjs-layers and model zoo versions of the training suite).
+ */
+export function collectMachine(extraPackages: readonly string[] = []): MachineRecord {
   const info = cpuinfo();
   const flags = new Set((info.flags ?? '').split(/\s+/));
   const native = getNativeInfo();
@@ -154,7 +157,7 @@ export function collectMachine(): MachineRecord {
     node: { version: process.version, v8: process.versions.v8 },
     native,
     isaPerFamily,
-    packages: Object.fromEntries(RECORDED_PACKAGES.map((name) => [name, packageVersion(name)])),
+    packages: Object.fromEntries([...RECORDED_PACKAGES, ...extraPackages].map((name) => [name, packageVersion(name)])),
     env,
     loadAverage: { start: os.loadavg() },
   };

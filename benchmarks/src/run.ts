@@ -5,14 +5,14 @@
  * One run measures every suite (each comparison's baseline in the same run) and writes
  * `results/kernels-<machine>.json` and `.md` (quick and smoke runs: `kernels-<machine>.quick.*` / `.smoke.*`). Progress goes to stderr.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { setNumThreads } from './amc.js';
+import { numberList } from './args.js';
 import { FULL_PLAN, QUICK_PLAN } from './harness.js';
 import { collectMachine, machineSlug, repoRoot } from './machine.js';
-import { type RunRecord, renderMarkdown, serialize } from './report.js';
+import { type RunRecord, renderMarkdown, writeResults } from './report.js';
 import { runConvSuite } from './suites/conv.js';
 import { runGemmSuite } from './suites/gemm.js';
 import { runSlicedSuite } from './suites/sliced.js';
@@ -22,12 +22,6 @@ import type { SuiteContext, SuiteResult } from './types.js';
 
 /** Suites in run order (threads last: it reads the others). */
 export const SUITES = ['gemm', 'conv', 'sliced', 'sparse', 'threads'] as const;
-
-function numberList(text: string, name: string): number[] {
-  const values = text.split(',').map((v) => Number(v.trim()));
-  if (values.some((v) => !Number.isInteger(v) || v < 1)) throw new Error(`run: expected a comma-separated list of positive integers for --${name} but received ${text}`);
-  return values;
-}
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -87,10 +81,8 @@ async function main(): Promise<void> {
     suites: results,
     durationS: (performance.now() - started) / 1000,
   };
-  mkdirSync(outDir, { recursive: true });
   const base = path.join(outDir, `kernels-${slug}${mode === 'full' ? '' : `.${mode}`}`);
-  writeFileSync(`${base}.json`, `${serialize(record)}\n`);
-  writeFileSync(`${base}.md`, renderMarkdown(record));
+  writeResults(base, record, renderMarkdown(record));
   log(`wrote ${base}.json and ${base}.md in ${record.durationS.toFixed(0)} s`);
   for (const suite of results) {
     for (const t of suite.targets) log(`target ${t.holds === undefined ? 'n/a   ' : t.holds ? 'holds ' : 'MISSED'} ${t.target}: ${t.measured}`);
