@@ -127,6 +127,8 @@ export interface BatchNormGradOptions {
   variance: Float32Array;
   /** The forward epsilon. Default 1e-3. */
   epsilon?: number;
+  /** Output buffer for dx (overwritten; must not overlap dy or x). Default: a new array. */
+  dx?: Float32Array;
 }
 
 /** Gradients of training-mode batch norm. */
@@ -155,11 +157,12 @@ function prepareGrad(op: string, dyIn: unknown, xIn: unknown, options: unknown):
     mean: checkFloat32(op, 'options.mean', o.mean, channels),
     variance: checkFloat32(op, 'options.variance', o.variance, channels),
     epsilon,
-    dx: allocateFloat32(op, 'dx', x.data.length),
+    dx: outputBuffer(op, o.dx, x.data.length, 'options.dx'),
     dgamma: allocateFloat32(op, 'dgamma', channels),
     dbeta: allocateFloat32(op, 'dbeta', channels),
   };
   if (o.gamma !== undefined) native.gamma = checkFloat32(op, 'options.gamma', o.gamma, channels);
+  checkNoOverlap(op, 'options.dx', native.dx, [dy.data, x.data, native.mean, native.variance, native.gamma]);
   return { native, shape: x.shape };
 }
 

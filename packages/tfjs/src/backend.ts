@@ -4,7 +4,16 @@
  * `kernels/`.
  */
 import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
-import { type KernelConfig, findBackendFactory, getKernelsForBackend, registerBackend, registerKernel } from '@tensorflow/tfjs-core';
+import {
+  type BackendValues,
+  type DataId,
+  type DataType,
+  type KernelConfig,
+  findBackendFactory,
+  getKernelsForBackend,
+  registerBackend,
+  registerKernel,
+} from '@tensorflow/tfjs-core';
 import { batchNormKernels } from './kernels/batch-norm.js';
 import { convKernels } from './kernels/conv.js';
 import { elementwiseKernels } from './kernels/elementwise.js';
@@ -16,8 +25,111 @@ export const BACKEND_NAME = 'amc-native';
 /** Registry priority: above tfjs's `cpu` (1) and `wasm`/`webgl` (2), below `tensorflow` from tfjs-node (3). */
 export const BACKEND_PRIORITY = 2.5;
 
-/** tfjs's cpu backend whose kernels amc-native overrides. */
-export class AmcNativeBackend extends MathBackendCPU {}
+/** Buffers below this many floats are not pooled (allocation is cheap; pooling would only hold memory). */
+const POOL_MIN_FLOATS = 4096;
+/** Buffers of one size kept for reuse. */
+const POOL_PER_SIZE = 8;
+
+function poolLimitBytes(): number {
+  const mb = Number(process.env.AMC_TFJS_POOL_MB ?? 1024);
+  return Number.isFinite(mb) && mb >= 0 ? mb * 2 ** 20 : 2 ** 30;
+}
+
+/**
+ * tfjs's cpu backend whose kernels amc-native overrides, plus a buffer pool for the native kernels' outputs.
+ *
+ * A fresh multi-megabyte Float32Array costs ~1.5-2 ms in page faults and zeroing (tenfold the arithmetic of an
+ * elementwise op on it), and training allocates hundreds per step, of the same few sizes every step. So native
+ * kernels take their outputs from {@link allocFloat32}, and when tfjs disposes the last tensor that refers to such
+ * a buffer (views included: a reference count per ArrayBuffer), it goes back to the pool. Only buffers this
+ * backend allocated are recycled (never arrays a user passed to `tf.tensor`), and `dataSync()` / `data()` of a
+ * pooled tensor return a copy, so no array handed out can be overwritten later.
+ */
+export class AmcNativeBackend extends MathBackendCPU {
+  private readonly pool = new Map<number, Float32Array[]>();
+  private readonly owned = new WeakMap<ArrayBufferLike, number>();
+  private pooledBytes = 0;
+  private readonly limitBytes = poolLimitBytes();
+  /** Test hook: fill recycled buffers with NaN, so a kernel that relies on zeroed outputs fails loudly. */
+  poisonRecycled = false;
+
+  /** A float32 buffer of `n` elements for a kernel's output; its contents are unspecified (recycled). */
+  allocFloat32(n: number): Float32Array {
+    if (n < POOL_MIN_FLOATS) return new Float32Array(n);
+    const recycled = this.pool.get(n)?.pop();
+    const buffer = recycled ?? new Float32Array(n);
+    if (recycled !== undefined) {
+      this.pooledBytes -= recycled.byteLength;
+      if (this.poisonRecycled) recycled.fill(Number.NaN);
+    }
+    this.owned.set(buffer.buffer, 0);
+    return buffer;
+  }
+
+  /** Bytes held by the pool (freed buffers waiting for reuse). */
+  pooledByteCount(): number {
+    return this.pooledBytes;
+  }
+
+  override write(values: BackendValues, shape: number[], dtype: DataType): DataId {
+    const id = super.write(values, shape, dtype);
+    this.retain(values);
+    return id;
+  }
+
+  override move(dataId: DataId, values: BackendValues, shape: number[], dtype: DataType, refCount: number): void {
+    super.move(dataId, values, shape, dtype, refCount);
+    this.retain(values);
+  }
+
+  override disposeData(dataId: DataId, force = false): boolean {
+    const values = this.data.get(dataId)?.values;
+    const disposed = super.disposeData(dataId, force);
+    if (values instanceof Float32Array && !this.data.has(dataId)) this.release(values);
+    return disposed;
+  }
+
+  override readSync(dataId: DataId): BackendValues {
+    const values = super.readSync(dataId);
+    return values instanceof Float32Array && this.owned.has(values.buffer) ? values.slice() : values;
+  }
+
+  override async read(dataId: DataId): Promise<BackendValues> {
+    return this.readSync(dataId);
+  }
+
+  override dispose(): void {
+    this.pool.clear();
+    this.pooledBytes = 0;
+    super.dispose();
+  }
+
+  private retain(values: BackendValues | null | undefined): void {
+    if (!(values instanceof Float32Array)) return;
+    const count = this.owned.get(values.buffer);
+    if (count !== undefined) this.owned.set(values.buffer, count + 1);
+  }
+
+  private release(values: Float32Array): void {
+    const buffer = values.buffer;
+    const count = this.owned.get(buffer);
+    if (count === undefined) return;
+    if (count > 1) {
+      this.owned.set(buffer, count - 1);
+      return;
+    }
+    this.owned.delete(buffer);
+    const whole = new Float32Array(buffer);
+    let list = this.pool.get(whole.length);
+    if (list === undefined) {
+      list = [];
+      this.pool.set(whole.length, list);
+    }
+    if (list.length >= POOL_PER_SIZE || this.pooledBytes + whole.byteLength > this.limitBytes) return;
+    list.push(whole);
+    this.pooledBytes += whole.byteLength;
+  }
+}
 
 /** Every kernel amc-native runs natively (the rest are tfjs's cpu kernels). */
 export const NATIVE_KERNELS: readonly KernelConfig[] = [...convKernels, ...matMulKernels, ...batchNormKernels, ...elementwiseKernels];

@@ -68,6 +68,7 @@ describe('training on amc-native', () => {
 
   async function train(backend: string, steps: number): Promise<{ losses: number[]; tensors: number[] }> {
     await tf.setBackend(backend);
+    if (backend === BACKEND_NAME) (tf.backend() as { poisonRecycled?: boolean }).poisonRecycled = true;
     const model = smallNet();
     const optimizer = tf.train.momentum(0.05, 0.9);
     const x = random([16, 12, 12, 2], 11);

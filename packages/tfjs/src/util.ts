@@ -32,6 +32,15 @@ export function output(backend: MathBackendCPU, shape: readonly number[], values
   return backend.makeTensorInfo(shape.slice(), 'float32', values);
 }
 
+/**
+ * An output buffer for a native kernel: from amc-native's pool (contents unspecified; the kernel must overwrite
+ * all of it), or a fresh array on another backend instance.
+ */
+export function alloc(backend: MathBackendCPU, n: number): Float32Array {
+  const pooled = (backend as { allocFloat32?: (n: number) => Float32Array }).allocFloat32;
+  return pooled === undefined ? new Float32Array(n) : pooled.call(backend, n);
+}
+
 /** True when every tensor is float32 (our kernels are FP32 only). */
 export function allFloat32(...tensors: (TensorInfo | undefined | null)[]): boolean {
   return tensors.every((t) => t === undefined || t === null || t.dtype === 'float32');

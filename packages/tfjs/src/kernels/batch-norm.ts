@@ -6,7 +6,7 @@
  */
 import { batchNorm, batchNormGrad } from '@amc/kernels';
 import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs-core';
-import { type KernelArgs, f32, fallback, output, sizeOf } from '../util.js';
+import { type KernelArgs, alloc, f32, fallback, output, sizeOf } from '../util.js';
 
 /** Name of the training-mode batch-norm kernel (inputs x, gamma, beta; attrs epsilon; outputs y, mean, variance). */
 export const BATCH_NORM_TRAINING = 'AmcBatchNormTraining';
@@ -36,7 +36,7 @@ function fusedBatchNorm(args: KernelArgs): TensorInfo {
   if (!mean || !variance || gamma === null || beta === null || !(epsilon >= 0)) return fallback('FusedBatchNorm', args) as TensorInfo;
   const { y } = batchNorm(
     { data: f32(args.backend, x), shape: x.shape },
-    { mean, variance, epsilon, ...(gamma ? { gamma } : {}), ...(beta ? { beta } : {}) },
+    { mean, variance, epsilon, out: alloc(args.backend, sizeOf(x.shape)), ...(gamma ? { gamma } : {}), ...(beta ? { beta } : {}) },
   );
   return output(args.backend, x.shape, y.data);
 }
@@ -48,7 +48,7 @@ function batchNormTraining(args: KernelArgs): TensorInfo[] {
   const epsilon = Number((args.attrs as { epsilon: number }).epsilon);
   const gamma = f32(backend, args.inputs.gamma as TensorInfo);
   const beta = f32(backend, args.inputs.beta as TensorInfo);
-  const r = batchNorm({ data: f32(backend, x), shape: x.shape }, { training: true, gamma, beta, epsilon });
+  const r = batchNorm({ data: f32(backend, x), shape: x.shape }, { training: true, gamma, beta, epsilon, out: alloc(backend, sizeOf(x.shape)) });
   return [output(backend, x.shape, r.y.data), output(backend, [channels], r.mean), output(backend, [channels], r.variance)];
 }
 
@@ -63,6 +63,7 @@ function batchNormTrainingGrad(args: KernelArgs): TensorInfo[] {
     mean: f32(backend, args.inputs.mean as TensorInfo),
     variance: f32(backend, args.inputs.variance as TensorInfo),
     epsilon,
+    dx: alloc(backend, sizeOf(x.shape)),
   });
   return [output(backend, x.shape, r.dx.data), output(backend, [channels], r.dgamma), output(backend, [channels], r.dbeta)];
 }

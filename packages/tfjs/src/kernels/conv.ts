@@ -14,7 +14,7 @@ import {
 } from '@amc/kernels';
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import { type KernelConfig, type TensorInfo, backend_util } from '@tensorflow/tfjs-core';
-import { type KernelArgs, allFloat32, convGeometry, cpuKernel, f32, fallback, output, sizeOf } from '../util.js';
+import { type KernelArgs, alloc, allFloat32, convGeometry, cpuKernel, f32, fallback, output, sizeOf } from '../util.js';
 
 type Pad = 'valid' | 'same' | number | backend_util.ExplicitPadding;
 type Rounding = 'floor' | 'round' | 'ceil' | undefined;
@@ -98,7 +98,11 @@ function forward(kernelName: string, depthwise: boolean, fused: boolean) {
     if (geometry === undefined || biasValues === null) return fallback(kernelName, args) as TensorInfo;
     const input = { data: f32(backend, x), shape: x.shape };
     const w = { data: f32(backend, filter), shape: filter.shape };
-    const options = { ...geometry, activation: fused ? nativeActivation(attrs) : ('none' as const) };
+    const options = {
+      ...geometry,
+      activation: fused ? nativeActivation(attrs) : ('none' as const),
+      out: alloc(backend, info.batchSize * info.outHeight * info.outWidth * info.outChannels),
+    };
     const y = depthwise
       ? depthwiseConv2d(input, w, biasValues === undefined ? options : { ...options, bias: biasValues })
       : conv2d(input, w, biasValues === undefined ? options : { ...options, bias: biasValues });
@@ -139,9 +143,10 @@ function backpropInput(kernelName: string, depthwise: boolean) {
     if (geometry === undefined) return fallback(kernelName, args) as TensorInfo;
     const dyT = { data: f32(backend, dy), shape: dy.shape };
     const w = { data: f32(backend, filter), shape: filter.shape };
+    const options = { ...geometry, out: alloc(backend, sizeOf(inputShape)) };
     const dx = depthwise
-      ? depthwiseConv2dBackpropInput(dyT, w, inputShape, geometry)
-      : conv2dBackpropInput(dyT, w, inputShape, geometry);
+      ? depthwiseConv2dBackpropInput(dyT, w, inputShape, options)
+      : conv2dBackpropInput(dyT, w, inputShape, options);
     return output(backend, dx.shape, dx.data);
   };
 }
@@ -168,9 +173,10 @@ function backpropFilter(kernelName: string, depthwise: boolean) {
     if (geometry === undefined) return fallback(kernelName, args) as TensorInfo;
     const input = { data: f32(backend, x), shape: x.shape };
     const dyT = { data: f32(backend, dy), shape: dy.shape };
+    const options = { ...geometry, out: alloc(backend, sizeOf(filterShape)) };
     const dw = depthwise
-      ? depthwiseConv2dBackpropFilter(input, dyT, filterShape, geometry)
-      : conv2dBackpropFilter(input, dyT, filterShape, geometry);
+      ? depthwiseConv2dBackpropFilter(input, dyT, filterShape, options)
+      : conv2dBackpropFilter(input, dyT, filterShape, options);
     return output(backend, dw.shape, dw.data);
   };
 }

@@ -7,7 +7,7 @@
  */
 import { type BinaryOpName, type UnaryOpName, activationGrad, binaryOp, unaryOp } from '@amc/kernels';
 import { type KernelConfig, type TensorInfo, backend_util, util } from '@tensorflow/tfjs-core';
-import { type KernelArgs, f32, fallback, output, sizeOf } from '../util.js';
+import { type KernelArgs, alloc, f32, fallback, output, sizeOf } from '../util.js';
 
 /**
  * Loops compiled once per op from an expression, so every kernel has its own monomorphic loop with the arithmetic
@@ -149,14 +149,14 @@ function binary(kernelName: string, expr: string, nativeOp?: BinaryOpName) {
       const smallIsA = na !== n;
       const blocks = middleBroadcast(smallIsA ? a.shape : b.shape, outShape);
       if (blocks === undefined || (smallIsA ? sizeOf(b.shape) : na) !== n) return fallback(kernelName, args) as TensorInfo;
-      const out = new Float32Array(n);
+      const out = alloc(backend, n);
       const av = f32(backend, a);
       const bv = f32(backend, b);
       binaryMiddle(loop, nativeOp, smallIsA ? bv : av, smallIsA ? av : bv, smallIsA, blocks, out);
       return output(backend, outShape, out);
     }
     if (nativeOp !== undefined && n >= NATIVE_MIN) {
-      return output(backend, outShape, binaryOp(nativeOp, f32(backend, a), f32(backend, b)));
+      return output(backend, outShape, binaryOp(nativeOp, f32(backend, a), f32(backend, b), { out: alloc(backend, n) }));
     }
     const out = new Float32Array(n);
     loop(f32(backend, a), f32(backend, b), out, kind);
@@ -173,7 +173,7 @@ function unary(kernelName: string, expr: string, nativeOp?: UnaryOpName, param?:
     const xv = f32(backend, x);
     const p = param === undefined ? 0 : param((args.attrs ?? {}) as Record<string, unknown>);
     if (nativeOp !== undefined && xv.length >= NATIVE_MIN && Number.isFinite(p)) {
-      return output(backend, x.shape, unaryOp(nativeOp, xv, { alpha: p }));
+      return output(backend, x.shape, unaryOp(nativeOp, xv, { alpha: p, out: alloc(backend, xv.length) }));
     }
     const out = new Float32Array(xv.length);
     loop(xv, out, p);
@@ -257,7 +257,8 @@ function activationGradKernel(args: KernelArgs): TensorInfo {
   const dy = args.inputs.dy as TensorInfo;
   const x = args.inputs.x as TensorInfo;
   const activation = (args.attrs as { activation: 'relu' | 'relu6' }).activation;
-  return output(backend, dy.shape, activationGrad(f32(backend, dy), f32(backend, x), activation));
+  const dyv = f32(backend, dy);
+  return output(backend, dy.shape, activationGrad(dyv, f32(backend, x), activation, { out: alloc(backend, dyv.length) }));
 }
 
 function config(kernelName: string, kernelFunc: (args: KernelArgs) => TensorInfo): KernelConfig {

@@ -6,7 +6,7 @@ import type { Activation } from '@amc/core';
 import { gemm } from '@amc/kernels';
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs-core';
-import { type KernelArgs, allFloat32, cpuKernel, f32, fallback, output, sizeOf } from '../util.js';
+import { type KernelArgs, alloc, allFloat32, cpuKernel, f32, fallback, output, sizeOf } from '../util.js';
 
 interface MatMulAttrs {
   transposeA: boolean;
@@ -54,7 +54,7 @@ function run(backend: MathBackendCPU, a: TensorInfo, b: TensorInfo, p: Plan, att
   const av = f32(backend, a);
   const bv = f32(backend, b);
   const { m, n, k } = p;
-  const out = new Float32Array(p.batch * m * n);
+  const out = alloc(backend, p.batch * m * n);
   for (let i = 0; i < p.batch; i++) {
     const ai = p.batchA === 1 ? 0 : i;
     const bi = p.batchB === 1 ? 0 : i;
