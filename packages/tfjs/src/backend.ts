@@ -27,8 +27,8 @@ export const BACKEND_PRIORITY = 2.5;
 
 /** Buffers below this many floats are not pooled (allocation is cheap; pooling would only hold memory). */
 const POOL_MIN_FLOATS = 4096;
-/** Buffers of one size kept for reuse. */
-const POOL_PER_SIZE = 8;
+/** Buffers of one size kept for reuse (training keeps dozens of same-size activations alive until backprop). */
+const POOL_PER_SIZE = 256;
 
 function poolLimitBytes(): number {
   const mb = Number(process.env.AMC_TFJS_POOL_MB ?? 1024);
