@@ -1,6 +1,7 @@
 // Binding of the norm family: batchNorm and batchNormGrad (each with its Async twin).
 #include "amc/norm.h"
 #include "common.h"
+#include "norm/f32-norm.h"
 
 namespace amc::binding {
 namespace {
@@ -42,7 +43,13 @@ void InitNorm(Napi::Env env, Napi::Object exports) {
   AMC_EXPORT_OP(exports, "batchNormGrad", BatchNormGradArgs, ParseBatchNormGrad, BatchNormGrad);
 }
 
-FamilyRegistrar registrar("norm", InitNorm);
+Napi::Array NormInfo(Napi::Env env) {
+  int count = 0;
+  const norm::Kernels* kernels = norm::KernelTable(&count);
+  return VariantList(env, kernels, count, [](Napi::Object, const norm::Kernels&) {});
+}
+
+FamilyRegistrar registrar("norm", InitNorm, NormInfo);
 
 }  // namespace
 }  // namespace amc::binding

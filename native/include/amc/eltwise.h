@@ -38,8 +38,8 @@ struct BinaryArgs {
 };
 Status Binary(const BinaryArgs& args);
 
-// out = dy where 0 < x <= upper, 0 elsewhere, NaN where x is NaN (tfjs's relu / relu6 gradients; upper is +inf
-// for relu, 6 for relu6).
+// out = dy * mask, mask 1 where 0 < x <= upper, 0 elsewhere, NaN where x is NaN: tfjs's relu / relu6 gradients
+// mul(dy, step(x)) exactly (upper is +inf for relu, 6 for relu6).
 struct ActivationGradArgs {
   const float* dy = nullptr;
   int64_t dy_length = 0;

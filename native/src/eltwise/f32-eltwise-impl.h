@@ -64,11 +64,15 @@ inline void BinaryScalarB(BinaryOp op, const float* a, float b, float* out, int6
   });
 }
 
+// tfjs's relu / relu6 gradient exactly: dy * mask, mask = 1 where 0 < x <= upper, 0 elsewhere, NaN where x is NaN
+// (so an infinite dy times a zero mask is NaN, as in tfjs's mul(dy, step(x))).
 inline void ActivationGradLoop(const float* dy, const float* x, float upper, float* out, int64_t n) {
   for (int64_t i = 0; i < n; ++i) {
     const float v = x[i];
-    const float g = (v > 0.0f && v <= upper) ? dy[i] : 0.0f;
-    out[i] = v != v ? v : g;
+    float m = (v > 0.0f) ? 1.0f : 0.0f;
+    m = (v <= upper) ? m : 0.0f;
+    m = (v != v) ? v : m;
+    out[i] = dy[i] * m;
   }
 }
 

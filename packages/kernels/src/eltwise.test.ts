@@ -85,11 +85,11 @@ describe('eltwise', () => {
     });
   });
 
-  it('activationGrad matches tfjs semantics (relu: x > 0, relu6: 0 < x <= 6, NaN kept)', async () => {
+  it('activationGrad matches tfjs semantics (dy times a mask: relu x > 0, relu6 0 < x <= 6, NaN kept; Infinity * 0 is NaN)', async () => {
     const rng = new Rng(TEST_SEED + 2);
     for (const n of LENGTHS) {
       const x = withSpecials(rng, n);
-      const dy = randomArray(rng, n);
+      const dy = withSpecials(rng, n);
       for (const act of ['relu', 'relu6'] as const) {
         expectSame(activationGrad(dy, x, act), referenceActivationGrad(dy, x, act), `${act} n=${n}`);
       }

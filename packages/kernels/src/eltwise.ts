@@ -117,8 +117,8 @@ function prepareGrad(op: string, dy: unknown, x: unknown, activation: unknown, o
 }
 
 /**
- * Gradient of relu / relu6 given the forward input x (tfjs's semantics: dy where 0 < x (<= 6), else 0; NaN where x
- * is NaN), in one pass.
+ * Gradient of relu / relu6 given the forward input x, in one pass, with tfjs's semantics exactly: dy * mask, mask 1
+ * where 0 < x (<= 6 for relu6), 0 elsewhere, NaN where x is NaN (so an infinite dy over a zero mask gives NaN).
  *
  * @throws AmcError AMC_INVALID_ARGUMENT, AMC_SHAPE_MISMATCH.
  */

@@ -36,11 +36,11 @@ export function referenceBinary(op: BinaryOpName, a: Float32Array, b: Float32Arr
   return out;
 }
 
-/** tfjs's relu / relu6 gradient: dy * step(x) (* (x <= 6)). */
+/** tfjs's relu / relu6 gradient: dy * step(x) (* (x <= 6)), a multiply (so Infinity * 0 is NaN). */
 export function referenceActivationGrad(dy: Float32Array, x: Float32Array, activation: 'relu' | 'relu6'): Float32Array {
   return Float32Array.from(dy, (d, i) => {
     const v = x[i] as number;
-    if (Number.isNaN(v)) return v;
-    return v > 0 && (activation === 'relu' || v <= 6) ? d : 0;
+    const mask = Number.isNaN(v) ? v : v > 0 && (activation === 'relu' || v <= 6) ? 1 : 0;
+    return d * mask;
   });
 }
