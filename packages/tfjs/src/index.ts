@@ -15,3 +15,4 @@ export { AmcNativeBackend, BACKEND_NAME, BACKEND_PRIORITY, nativeKernelNames, re
 registerAmcNativeBackend();
 installBatchNormFastPath();
 installActivationGradients();
+export { MODEL_JSON, WEIGHTS_BIN, loadModel, readModelMetadata, saveModel } from './model-io.js';

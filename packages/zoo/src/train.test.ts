@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readCheckpoint } from './checkpoint.js';
-import { loadModel, readModelMetadata } from './model-io.js';
+import { loadModel, readModelMetadata } from '@amc/tfjs';
 import { DEFAULT_RECIPE, evaluateModel, learningRateAt, trainModel } from './train.js';
 
 // A learnable toy task: the class is the brightest of 4 quadrants of a noisy 28x28 image.

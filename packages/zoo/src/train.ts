@@ -10,7 +10,7 @@ import { type AugmentOptions, type Dataset, batches } from '@amc/datasets';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { type CheckpointTensor, readCheckpoint, writeCheckpoint } from './checkpoint.js';
-import { saveModel } from './model-io.js';
+import { saveModel } from '@amc/tfjs';
 
 /** The training recipe (everything that defines the run; stored in checkpoints and beside the model). */
 export interface TrainRecipe {
