@@ -40,6 +40,20 @@ describe('amc', () => {
     expect(io.errors.at(-1)).toMatch(/AMC_IO/);
   });
 
+  it('inspects a zoo model: layers, MACs and the prunable groups', async () => {
+    const io = capture();
+    expect(await runCli(['inspect', 'resnet20'], io), io.errors.join('\n')).toBe(0);
+    const text = io.lines.join('\n');
+    expect(text).toMatch(/stage1\.block0\.conv1/);
+    expect(text).toMatch(/31,021,952|31\.0\d? ?M/);
+    const frozen = capture();
+    expect(await runCli(['inspect', 'resnet20', '--freeze-residual'], frozen)).toBe(0);
+    expect(frozen.lines.join('\n')).not.toEqual(text);
+    expect(await runCli(['inspect'], io)).toBe(2);
+    expect(await runCli(['inspect', join(dir, 'nothing', 'model.json')], io)).toBe(1);
+    expect(io.errors.at(-1)).toMatch(/AMC_/);
+  });
+
   it('trains a zoo model on Fashion-MNIST, saves it with its recipe, and a rerun resumes instead of starting over', async () => {
     const out = join(dir, 'run');
     const args = ['train', '--model', 'resnet20', '--epochs', '1', '--batch', '32', '--train-subset', '1024', '--lr', '0.05', '--threads', '2', '--out', out];

@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util';
 import { AmcError, ErrorCode, argumentError } from '@amc/core';
 import { DEFAULT_RECIPE } from '@amc/zoo';
 import { type CliIo, processIo } from './io.js';
+import { INSPECT_HELP, type InspectCommandOptions, runInspect } from './inspect-command.js';
 import { TRAIN_HELP, type TrainCommandOptions, runTrain } from './train-command.js';
 
 export const HELP = `amc: AutoML for Model Compression (He et al. 2018) in TypeScript
@@ -14,6 +15,7 @@ Usage: amc <command> [options]
 
 Commands:
   train     train a zoo model (or a tfjs model.json) on Fashion-MNIST, with checkpoints and resume
+  inspect   pre-flight report of a model: layers, MACs, params, prunable channel groups
 
 Run "amc <command> --help" for a command's options.
 `;
@@ -89,6 +91,19 @@ function parseTrain(args: string[]): TrainCommandOptions | 'help' {
   };
 }
 
+function parseInspect(args: string[]): InspectCommandOptions | 'help' {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    strict: true,
+    options: { alpha: { type: 'string' }, 'freeze-residual': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+  });
+  if (values.help) return 'help';
+  if (positionals.length !== 1) throw new UsageError(`amc inspect: expected one model (a zoo name or a model.json), got ${positionals.length}`);
+  const alpha = num('alpha', values.alpha, false, 0);
+  return { model: positionals[0] as string, ...(alpha === undefined ? {} : { alpha }), freezeResidual: values['freeze-residual'] === true };
+}
+
 /** Runs the command line `argv` (without node and the script). Returns the exit code. */
 export async function runCli(argv: readonly string[], io: CliIo = processIo): Promise<number> {
   const [command, ...rest] = argv;
@@ -105,10 +120,18 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo): Pr
       }
       return await runTrain(options, io);
     }
+    if (command === 'inspect') {
+      const options = parseInspect(rest);
+      if (options === 'help') {
+        io.out(INSPECT_HELP);
+        return 0;
+      }
+      return await runInspect(options, io);
+    }
     throw new UsageError(`amc: unknown command "${command}"`);
   } catch (error) {
     if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-      io.err(`${(error as Error).message}\n\n${command === 'train' ? TRAIN_HELP : HELP}`);
+      io.err(`${(error as Error).message}\n\n${command === 'train' ? TRAIN_HELP : command === 'inspect' ? INSPECT_HELP : HELP}`);
       return 2;
     }
     if (AmcError.isInstance(error)) {

@@ -4,3 +4,5 @@ export type { CliIo } from './io.js';
 export { processIo } from './io.js';
 export { TRAIN_HELP, runTrain } from './train-command.js';
 export type { TrainCommandOptions } from './train-command.js';
+export { INSPECT_HELP, runInspect } from './inspect-command.js';
+export type { InspectCommandOptions } from './inspect-command.js';
