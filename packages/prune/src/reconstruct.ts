@@ -1,0 +1,234 @@
+/**
+ * Least-squares reconstruction of the consumers of pruned groups (AMC-SPEC section 4.2).
+ */
+import { ErrorCode, Rng, argumentError } from '@amc/core';
+import { findGroups, mapIndices, type ChannelGroup, type Conv2dNode, type DenseNode, type Graph } from '@amc/graph';
+import { leastSquares } from '@amc/kernels';
+import { nodeOutput } from './activations.js';
+import { checkGraph, checkOptions } from './checks.js';
+
+/** Calibration images: `count` samples, NHWC, `count * inputSize` floats (normalised as for the model). */
+export interface Calibration {
+  images: Float32Array;
+  count: number;
+}
+
+/** Options of {@link reconstructConsumers}. */
+export interface ReconstructOptions {
+  /** Output positions sampled per image for a k x k conv (and rows per sample of a dense layer on a rank > 1 input). Default 10. */
+  positionsPerImage?: number;
+  /** Seed of the position sampling. Default 0. */
+  seed?: number;
+  /** Ridge of `leastSquares` (absolute, in units of X^T X); default its relative default (1e-6 of the mean diagonal). */
+  ridge?: number;
+  /** The groups of `original` (`findGroups(original)`), when already computed. */
+  groups?: readonly ChannelGroup[];
+  /** Batch size of the forward passes. Default 64. */
+  batchSize?: number;
+}
+
+/** What was refitted for one layer. */
+export interface ReconstructedLayer {
+  name: string;
+  kind: 'conv2d' | 'dense';
+  /** Least-squares rows (sampled positions), columns (kh * kw * kept input channels) and outputs. */
+  rows: number;
+  cols: number;
+  outs: number;
+  /** ||X W - (Y - b)||_F / ||Y - b||_F after the fit. */
+  residual: number;
+  solver: 'cholesky' | 'eigen';
+}
+
+/** Result of {@link reconstructConsumers}. */
+export interface ReconstructResult {
+  /** A new graph: `pruned` with the consumers' weights refitted (`pruned` itself is untouched). */
+  graph: Graph;
+  layers: ReconstructedLayer[];
+  /** Consumers of pruned groups that were not refitted (separable convs), by name. */
+  skipped: string[];
+}
+
+const OPERATION = 'reconstructConsumers';
+
+/** `k` distinct positions in [0, n), ascending (all of them when k >= n). */
+function samplePositions(rng: Rng, n: number, k: number): number[] {
+  if (k >= n) return Array.from({ length: n }, (_, i) => i);
+  const chosen = new Set<number>();
+  while (chosen.size < k) chosen.add(rng.int(n));
+  return [...chosen].sort((a, b) => a - b);
+}
+
+function checkCount(argument: string, value: unknown, min: number): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min) {
+    throw argumentError(ErrorCode.InvalidArgument, OPERATION, argument, `an integer >= ${min}`, value);
+  }
+  return value;
+}
+
+/** Kept output channels of `node` (a producer of a pruned group), or undefined when its outputs are all kept. */
+function keptOutputs(groups: readonly ChannelGroup[], kept: ReadonlyMap<number, number[]>, node: number, axis: number): number[] | undefined {
+  for (const [id, keep] of kept) {
+    const group = groups[id] as ChannelGroup;
+    if (keep.length === group.channels) continue;
+    const member = group.producers.find((m) => m.node === node);
+    const slice = member?.slices.find((s) => s.weight === 'kernel' && s.axis === axis);
+    if (slice !== undefined) return mapIndices(slice.map, keep);
+  }
+  return undefined;
+}
+
+/**
+ * Refits, by least squares, the weights of every conv2d / dense consumer of a pruned group so that its output
+ * on the calibration images matches the original model's (AMC-SPEC section 4.2). For each consumer, in
+ * topological order (so a later layer sees the already reconstructed earlier ones):
+ *
+ * - X: the consumer's input in the **pruned** model (only kept channels exist there): for a k x k conv the
+ *   im2col rows (order kh, kw, cin: the kernel's own layout, zero padding included) at `positionsPerImage`
+ *   distinct output positions per image drawn from a seeded RNG (all of them when there are fewer); for a dense layer the input features;
+ * - Y: the **original** model's output of the same layer at the same positions, before its activation (and
+ *   before the batch norm that follows it), restricted to the layer's kept output channels;
+ * - fit `min ||X W - (Y - b)||` with no intercept, b the layer's (unchanged) bias, so the bias is counted
+ *   once; solved by `leastSquares` of @amc/kernels (ridge Cholesky in double, eigen fallback: never NaN).
+ *
+ * @param original the unpruned graph `pruned` was made from.
+ * @param pruned the result of `pruneChannels(original, ...)`.
+ * @param kept its `kept` map.
+ * @throws AmcError AMC_INVALID_ARGUMENT (not graphs, graphs of different structure, bad kept map, calibration
+ *   or options), AMC_SHAPE_MISMATCH (calibration length), and the errors of `leastSquares`.
+ * @example
+ * const p = pruneChannels(graph, decisions);
+ * const { graph: refit } = reconstructConsumers(graph, p.graph, p.kept, { images, count: 256 });
+ */
+export function reconstructConsumers(
+  original: Graph,
+  pruned: Graph,
+  kept: ReadonlyMap<number, number[]>,
+  calibration: Calibration,
+  options?: ReconstructOptions,
+): ReconstructResult {
+  checkGraph(OPERATION, 'original', original);
+  checkGraph(OPERATION, 'pruned', pruned);
+  if (original.nodes.length !== pruned.nodes.length || original.nodes.some((n, i) => pruned.nodes[i]?.name !== n.name || pruned.nodes[i]?.kind !== n.kind)) {
+    throw argumentError(ErrorCode.InvalidArgument, OPERATION, 'pruned', `a pruned copy of ${original.name} (same nodes)`, pruned.name);
+  }
+  const o = checkOptions<ReconstructOptions>(OPERATION, options, ['positionsPerImage', 'seed', 'ridge', 'groups', 'batchSize']);
+  const positions = checkCount('options.positionsPerImage', o.positionsPerImage ?? 10, 1);
+  const seed = checkCount('options.seed', o.seed ?? 0, 0);
+  const batchSize = checkCount('options.batchSize', o.batchSize ?? 64, 1);
+  if (o.ridge !== undefined && (typeof o.ridge !== 'number' || !(o.ridge >= 0) || !Number.isFinite(o.ridge))) {
+    throw argumentError(ErrorCode.InvalidArgument, OPERATION, 'options.ridge', 'a finite number >= 0', o.ridge);
+  }
+  if (o.groups !== undefined && !Array.isArray(o.groups)) {
+    throw argumentError(ErrorCode.InvalidArgument, OPERATION, 'options.groups', 'the array findGroups(original) returns', o.groups);
+  }
+  const groups: readonly ChannelGroup[] = o.groups ?? findGroups(original);
+  if (!(kept instanceof Map)) throw argumentError(ErrorCode.InvalidArgument, OPERATION, 'kept', 'the kept Map of pruneChannels', kept);
+  for (const [id, keep] of kept) {
+    const group = groups[id];
+    if (group === undefined || !Array.isArray(keep) || keep.some((c) => !Number.isInteger(c) || c < 0 || c >= group.channels)) {
+      throw argumentError(ErrorCode.InvalidArgument, OPERATION, `kept[${String(id)}]`, 'channel lists of the groups of original', keep);
+    }
+  }
+  if (typeof calibration !== 'object' || calibration === null || !(calibration.images instanceof Float32Array)) {
+    throw argumentError(ErrorCode.InvalidArgument, OPERATION, 'calibration', '{ images: Float32Array, count }', calibration);
+  }
+  const count = checkCount('calibration.count', calibration.count, 1);
+  const inputNode = original.node(original.inputs[0] as number);
+  const inputSize = inputNode.outputShape.reduce((a, b) => a * b, 1);
+  if (calibration.images.length !== count * inputSize) {
+    throw argumentError(ErrorCode.ShapeMismatch, OPERATION, 'calibration.images', `${count} * ${inputSize} floats`, calibration.images.length);
+  }
+
+  const targets = new Set<number>();
+  const skipped = new Set<string>();
+  for (const [id, keep] of kept) {
+    const group = groups[id] as ChannelGroup;
+    if (keep.length === group.channels) continue;
+    for (const m of group.consumers) {
+      if (m.kind === 'conv2d' || m.kind === 'dense') targets.add(m.node);
+      else skipped.add(m.name);
+    }
+  }
+
+  const result = pruned.clone();
+  const rng = new Rng(seed);
+  const layers: ReconstructedLayer[] = [];
+  for (const id of [...targets].sort((a, b) => a - b)) {
+    const node = result.node(id) as Conv2dNode | DenseNode;
+    const source = node.inputs[0] as number;
+    const x = nodeOutput(result, source, calibration.images, count, false, batchSize);
+    const y = nodeOutput(original, id, calibration.images, count, true, batchSize);
+    const outAxis = node.kind === 'conv2d' ? 3 : 1;
+    const outChannels = keptOutputs(groups, kept, id, outAxis) ?? Array.from({ length: node.outputShape.at(-1) as number }, (_, i) => i);
+    const fullOut = original.node(id).outputShape.at(-1) as number;
+    const bias = node.weights.bias?.data;
+    const inShape = node.inputShapes[0] as number[];
+    const cin = inShape.at(-1) as number;
+    const outs = outChannels.length;
+
+    let rows: number;
+    let cols: number;
+    let xRows: Float32Array;
+    let yRows: Float32Array;
+    if (node.kind === 'conv2d') {
+      const [kh, kw] = node.attrs.kernelSize;
+      const [sh, sw] = node.attrs.strides;
+      const [dh, dw] = node.attrs.dilation;
+      const [top, , left] = node.attrs.pads;
+      const [h, w] = inShape as [number, number, number];
+      const [oh, ow] = node.outputShape as [number, number, number];
+      const per = Math.min(positions, oh * ow);
+      rows = count * per;
+      cols = kh * kw * cin;
+      xRows = new Float32Array(rows * cols);
+      yRows = new Float32Array(rows * outs);
+      let r = 0;
+      for (let n = 0; n < count; n++) {
+        for (const p of samplePositions(rng, oh * ow, per)) {
+          const py = Math.floor(p / ow);
+          const px = p % ow;
+          let col = 0;
+          for (let i = 0; i < kh; i++) {
+            const iy = py * sh - top + i * dh;
+            for (let j = 0; j < kw; j++, col += cin) {
+              const ix = px * sw - left + j * dw;
+              if (iy < 0 || iy >= h || ix < 0 || ix >= w) continue;
+              const from = ((n * h + iy) * w + ix) * cin;
+              xRows.set(x.subarray(from, from + cin), r * cols + col);
+            }
+          }
+          const yFrom = ((n * oh + py) * ow + px) * fullOut;
+          outChannels.forEach((c, k) => {
+            yRows[r * outs + k] = (y[yFrom + c] as number) - (bias?.[k] ?? 0);
+          });
+          r++;
+        }
+      }
+    } else {
+      const positionsPer = inShape.slice(0, -1).reduce((a, b) => a * b, 1);
+      const per = Math.min(positions, positionsPer);
+      rows = count * per;
+      cols = cin;
+      xRows = new Float32Array(rows * cols);
+      yRows = new Float32Array(rows * outs);
+      let r = 0;
+      for (let n = 0; n < count; n++) {
+        for (const p of samplePositions(rng, positionsPer, per)) {
+          const from = (n * positionsPer + p) * cin;
+          xRows.set(x.subarray(from, from + cin), r * cols);
+          const yFrom = (n * positionsPer + p) * fullOut;
+          outChannels.forEach((c, k) => {
+            yRows[r * outs + k] = (y[yFrom + c] as number) - (bias?.[k] ?? 0);
+          });
+          r++;
+        }
+      }
+    }
+    const fit = leastSquares({ data: xRows, shape: [rows, cols] }, { data: yRows, shape: [rows, outs] }, o.ridge === undefined ? {} : { ridge: o.ridge });
+    // [cols, outs] row-major is the kernel's own layout ([kh, kw, cin, cout] or [in, units]).
+    node.weights.kernel.data.set(fit.weights.data);
+    layers.push({ name: node.name, kind: node.kind, rows, cols, outs, residual: fit.residual, solver: fit.solver });
+  }
+  return { graph: result, layers, skipped: [...skipped] };
+}
