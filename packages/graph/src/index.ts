@@ -7,6 +7,8 @@ export { Graph } from './graph.js';
 export type { GraphInit, GraphTotals } from './graph.js';
 export { importModel } from './import-model.js';
 export { loadGraph } from './load-graph.js';
+export { exportModel, saveGraph } from './export-model.js';
+export type { ExportModelOptions } from './export-model.js';
 export { computeNodeStats, depthwiseMacs, nodeMacs, pointwiseMacs, refreshNodeStats } from './stats.js';
 export { CROSS_CHANNEL_ACTIVATIONS, SUPPORTED_LAYER_CLASSES, weightEntries } from './types.js';
 export type {
