@@ -20,3 +20,5 @@ export type { EpochRecord, TrainOptions, TrainProgress, TrainRecipe, TrainResult
 export { MODEL_JSON, WEIGHTS_BIN, loadModel, readModelMetadata, saveModel } from '@amc/tfjs';
 export { readCheckpoint, writeCheckpoint } from './checkpoint.js';
 export type { CheckpointMeta, CheckpointTensor } from './checkpoint.js';
+export { CHECKPOINTS_DIR, listPretrained, loadPretrained } from './pretrained.js';
+export type { PretrainedInfo } from './pretrained.js';
