@@ -20,4 +20,20 @@ Isa IsaCap();
 // Lowers (or restores) the cap; fails when the ISA is not supported here.
 bool SetIsaCap(Isa isa);
 
+// The entry of an ISA variant table (entries have an `isa` field, the first one is the scalar baseline) with the
+// highest ISA that this CPU supports within the cap; later entries win ties.
+template <typename Entry>
+const Entry& BestVariant(const Entry* table, int count) {
+  const Isa cap = IsaCap();
+  const Entry* best = &table[0];
+  for (int i = 0; i < count; ++i) {
+    const Entry& k = table[i];
+    if (static_cast<int>(k.isa) <= static_cast<int>(cap) && IsaSupported(k.isa) &&
+        static_cast<int>(k.isa) >= static_cast<int>(best->isa)) {
+      best = &k;
+    }
+  }
+  return *best;
+}
+
 }  // namespace amc

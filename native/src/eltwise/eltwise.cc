@@ -15,30 +15,17 @@ extern const Kernels kF32Eltwise_scalar;
 extern const Kernels kF32Eltwise_avx2;
 extern const Kernels kF32Eltwise_avx512;
 
-namespace {
-const Kernels* const kTable[] = {&kF32Eltwise_scalar, &kF32Eltwise_avx2, &kF32Eltwise_avx512};
-}  // namespace
-
 const Kernels* KernelTable(int* count) {
-  static std::vector<Kernels> table = [] {
-    std::vector<Kernels> t;
-    for (const Kernels* k : kTable) t.push_back(*k);
-    return t;
-  }();
-  *count = static_cast<int>(table.size());
-  return table.data();
+  // Copied at first use (the variants are defined in their own translation units).
+  static const Kernels table[] = {kF32Eltwise_scalar, kF32Eltwise_avx2, kF32Eltwise_avx512};
+  *count = static_cast<int>(sizeof(table) / sizeof(table[0]));
+  return table;
 }
 
 const Kernels& Select() {
-  const Kernels* best = kTable[0];
-  const Isa cap = IsaCap();
-  for (const Kernels* k : kTable) {
-    if (static_cast<int>(k->isa) <= static_cast<int>(cap) && IsaSupported(k->isa) &&
-        static_cast<int>(k->isa) >= static_cast<int>(best->isa)) {
-      best = k;
-    }
-  }
-  return *best;
+  int count = 0;
+  const Kernels* table = KernelTable(&count);
+  return BestVariant(table, count);
 }
 
 }  // namespace eltwise

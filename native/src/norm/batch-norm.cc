@@ -16,26 +16,17 @@ extern const Kernels kF32Norm_scalar;
 extern const Kernels kF32Norm_avx2;
 extern const Kernels kF32Norm_avx512;
 
-namespace {
-const Kernels* const kTable[] = {&kF32Norm_scalar, &kF32Norm_avx2, &kF32Norm_avx512};
-}  // namespace
-
 const Kernels* KernelTable(int* count) {
+  // Copied at first use (the variants are defined in their own translation units).
   static const Kernels table[] = {kF32Norm_scalar, kF32Norm_avx2, kF32Norm_avx512};
-  *count = 3;
+  *count = static_cast<int>(sizeof(table) / sizeof(table[0]));
   return table;
 }
 
 const Kernels& Select() {
-  const Kernels* best = kTable[0];
-  const Isa cap = IsaCap();
-  for (const Kernels* k : kTable) {
-    if (static_cast<int>(k->isa) <= static_cast<int>(cap) && IsaSupported(k->isa) &&
-        static_cast<int>(k->isa) >= static_cast<int>(best->isa)) {
-      best = k;
-    }
-  }
-  return *best;
+  int count = 0;
+  const Kernels* table = KernelTable(&count);
+  return BestVariant(table, count);
 }
 
 }  // namespace norm

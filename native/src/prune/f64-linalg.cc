@@ -23,16 +23,6 @@ const F64Kernels* F64KernelTable(int* count) {
   return kTable;
 }
 
-const F64Kernels& SelectF64Kernels() {
-  const Isa cap = IsaCap();
-  const F64Kernels* best = &kTable[0];
-  for (const auto& k : kTable) {
-    if (static_cast<int>(k.isa) <= static_cast<int>(cap) && IsaSupported(k.isa) &&
-        static_cast<int>(k.isa) >= static_cast<int>(best->isa)) {
-      best = &k;
-    }
-  }
-  return *best;
-}
+const F64Kernels& SelectF64Kernels() { return BestVariant(kTable, kCount); }
 
 }  // namespace amc::linalg

@@ -7,6 +7,7 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 import { refreshNodeStats } from './stats.js';
 import {
   SUPPORTED_LAYER_CLASSES,
+  TFJS_ACTIVATION_IDENTIFIERS,
   type ActivationName,
   type GraphNode,
   type PaddingMode,
@@ -16,24 +17,6 @@ import {
 
 const OPERATION = 'importModel';
 
-/** The tfjs activation identifiers the IR accepts (tfjs `linear` becomes `none`). */
-const TFJS_ACTIVATIONS: ReadonlySet<string> = new Set([
-  'relu',
-  'relu6',
-  'elu',
-  'selu',
-  'sigmoid',
-  'hardSigmoid',
-  'tanh',
-  'softplus',
-  'softsign',
-  'swish',
-  'mish',
-  'gelu',
-  'gelu_new',
-  'softmax',
-  'logSoftmax',
-]);
 
 /** The error for a layer class outside {@link SUPPORTED_LAYER_CLASSES}. */
 export function unsupportedLayerError(operation: string, layerName: string, className: string, note = ''): AmcError {
@@ -119,8 +102,8 @@ class ConfigReader {
   activation(field = 'activation'): ActivationName {
     const value = this.config[field] ?? 'linear';
     if (value === 'linear') return 'none';
-    if (typeof value !== 'string' || !TFJS_ACTIVATIONS.has(value)) {
-      throw this.unsupported(field, `a tfjs activation (linear, ${[...TFJS_ACTIVATIONS].join(', ')})`, value);
+    if (typeof value !== 'string' || !TFJS_ACTIVATION_IDENTIFIERS.has(value as ActivationName)) {
+      throw this.unsupported(field, `a tfjs activation (linear, ${[...TFJS_ACTIVATION_IDENTIFIERS].join(', ')})`, value);
     }
     return value as ActivationName;
   }

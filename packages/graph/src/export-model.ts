@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { unsupportedLayerError } from './convert-layer.js';
 import { Graph } from './graph.js';
-import type { ActivationName, GraphNode, WeightTensor, WindowAttrs } from './types.js';
+import { type ActivationName, type GraphNode, TFJS_ACTIVATION_IDENTIFIERS, type WeightTensor, type WindowAttrs } from './types.js';
 
 const OPERATION = 'exportModel';
 
@@ -22,24 +22,6 @@ export interface ExportModelOptions {
   name?: string;
 }
 
-/** The activation names tfjs knows as identifiers (the IR's `none` is tfjs's `linear`). */
-const TFJS_IDENTIFIERS: ReadonlySet<ActivationName> = new Set<ActivationName>([
-  'relu',
-  'relu6',
-  'elu',
-  'selu',
-  'sigmoid',
-  'hardSigmoid',
-  'tanh',
-  'softplus',
-  'softsign',
-  'swish',
-  'mish',
-  'gelu',
-  'gelu_new',
-  'softmax',
-  'logSoftmax',
-]);
 
 function nodeLabel(node: GraphNode): string {
   return `node "${node.name}" (${node.kind}, ${node.className})`;
@@ -48,12 +30,12 @@ function nodeLabel(node: GraphNode): string {
 /** The tfjs identifier of an activation fused into a conv / dense layer or held by an `Activation` layer. */
 function identifier(node: GraphNode, activation: ActivationName): TfjsActivation {
   if (activation === 'none') return 'linear';
-  if (!TFJS_IDENTIFIERS.has(activation)) {
+  if (!TFJS_ACTIVATION_IDENTIFIERS.has(activation)) {
     throw argumentError(
       ErrorCode.Unsupported,
       OPERATION,
       `activation of ${nodeLabel(node)}`,
-      `a tfjs activation identifier (none, ${[...TFJS_IDENTIFIERS].join(', ')}; leakyRelu only as a standalone activation node)`,
+      `a tfjs activation identifier (none, ${[...TFJS_ACTIVATION_IDENTIFIERS].join(', ')}; leakyRelu only as a standalone activation node)`,
       activation,
     );
   }

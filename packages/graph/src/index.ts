@@ -10,7 +10,7 @@ export { loadGraph } from './load-graph.js';
 export { exportModel, saveGraph } from './export-model.js';
 export type { ExportModelOptions } from './export-model.js';
 export { computeNodeStats, depthwiseMacs, nodeMacs, pointwiseMacs, refreshNodeStats } from './stats.js';
-export { CROSS_CHANNEL_ACTIVATIONS, SUPPORTED_LAYER_CLASSES, weightEntries } from './types.js';
+export { CROSS_CHANNEL_ACTIVATIONS, SUPPORTED_LAYER_CLASSES, TFJS_ACTIVATION_IDENTIFIERS, weightEntries } from './types.js';
 export type {
   ActivationAttrs,
   ActivationName,

@@ -47,6 +47,28 @@ export type ActivationName =
   | 'logSoftmax';
 
 /** Activations that mix channels (each output depends on every channel): pruning a channel changes the others. */
+/**
+ * The activations tfjs knows by identifier (`activation: '<name>'` on a layer); the IR's `none` is tfjs's `linear`
+ * and `leakyRelu` exists only as a LeakyReLU layer. Import accepts these, export writes them back.
+ */
+export const TFJS_ACTIVATION_IDENTIFIERS: ReadonlySet<ActivationName> = new Set<ActivationName>([
+  'relu',
+  'relu6',
+  'elu',
+  'selu',
+  'sigmoid',
+  'hardSigmoid',
+  'tanh',
+  'softplus',
+  'softsign',
+  'swish',
+  'mish',
+  'gelu',
+  'gelu_new',
+  'softmax',
+  'logSoftmax',
+]);
+
 export const CROSS_CHANNEL_ACTIVATIONS: ReadonlySet<ActivationName> = new Set<ActivationName>(['softmax', 'logSoftmax']);
 
 /** tfjs padding mode of a conv or pool. */

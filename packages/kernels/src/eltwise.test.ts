@@ -1,8 +1,8 @@
-import { AmcError, Rng } from '@amc/core';
+import { Rng } from '@amc/core';
 import { describe, expect, it } from 'vitest';
 import { BINARY_OPS, UNARY_OPS, activationGrad, activationGradAsync, binaryOp, binaryOpAsync, unaryOp, unaryOpAsync } from './eltwise.js';
 import { referenceActivationGrad, referenceBinary, referenceUnary } from './reference/eltwise.js';
-import { TEST_SEED, forEachIsa, randomArray } from './test-utils.js';
+import { TEST_SEED, expectCoded, forEachIsa, randomArray } from './test-utils.js';
 
 // Lengths around a vector, the native chunk (32,768) and the parallel cut (65,536).
 const LENGTHS = [1, 7, 8, 9, 31, 1000, 32_767, 32_769, 65_536, 100_003];
@@ -36,17 +36,6 @@ function expectNear(got: Float32Array, want: Float32Array, context: string): voi
   }
 }
 
-function expectCoded(run: () => unknown, code: string, message: RegExp): void {
-  let caught: unknown;
-  try {
-    run();
-  } catch (e) {
-    caught = e;
-  }
-  expect(AmcError.isInstance(caught), String(message)).toBe(true);
-  expect((caught as AmcError).code).toBe(code);
-  expect((caught as AmcError).message).toMatch(message);
-}
 
 describe('eltwise', () => {
   it('unary ops match the reference on every ISA, NaN / infinities / signed zeros included', () => {

@@ -1,24 +1,13 @@
-import { AmcError, Rng } from '@amc/core';
+import { Rng } from '@amc/core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { batchNorm, batchNormAsync, batchNormGrad, batchNormGradAsync } from './norm.js';
 import { referenceBatchNorm, referenceBatchNormGrad } from './reference/norm.js';
 import { getNumThreads, setNumThreads } from './runtime.js';
-import { TEST_SEED, expectClose, randomArray } from './test-utils.js';
+import { TEST_SEED, expectClose, expectCoded, randomArray } from './test-utils.js';
 
 // Row counts around the native block (512 rows), channel counts below / at / above a vector.
 const SHAPES: number[][] = [[1, 1], [3, 5], [511, 8], [512, 16], [513, 17], [2, 9, 9, 3], [4, 28, 28, 16], [1, 1, 1, 64], [2000, 1]];
 
-function expectCoded(run: () => unknown, code: string, message: RegExp): void {
-  let caught: unknown;
-  try {
-    run();
-  } catch (e) {
-    caught = e;
-  }
-  expect(AmcError.isInstance(caught), String(message)).toBe(true);
-  expect((caught as AmcError).code).toBe(code);
-  expect((caught as AmcError).message).toMatch(message);
-}
 
 describe('batchNorm', () => {
   const threads = getNumThreads();

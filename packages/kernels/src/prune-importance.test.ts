@@ -1,9 +1,9 @@
-import { AmcError, Rng } from '@amc/core';
+import { Rng } from '@amc/core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { channelImportance, channelImportanceAsync, topKIndices, topKIndicesAsync } from './prune.js';
 import { referenceChannelImportance, referenceTopKIndices } from './reference/prune.js';
 import { getNumThreads, setNumThreads } from './runtime.js';
-import { TEST_SEED, expectClose, randomArray } from './test-utils.js';
+import { TEST_SEED, expectClose, expectCoded, randomArray } from './test-utils.js';
 
 // Ranks 1-6; sizes of one, odd sizes, inner runs shorter and longer than 8 (the two native paths), and
 // tensors above the native parallel cut (65,536 elements) such as a 3x3x64x128 conv filter.
@@ -26,17 +26,6 @@ const SHAPES: number[][] = [
   [2, 1, 3, 2, 2, 3],
 ];
 
-function expectCoded(run: () => unknown, code: string, message: RegExp): void {
-  let caught: unknown;
-  try {
-    run();
-  } catch (e) {
-    caught = e;
-  }
-  expect(AmcError.isInstance(caught), String(message)).toBe(true);
-  expect((caught as AmcError).code, String(message)).toBe(code);
-  expect((caught as AmcError).message).toMatch(message);
-}
 
 describe('channelImportance', () => {
   const threads = getNumThreads();

@@ -1,9 +1,9 @@
-import { AmcError, type FloatTensor, Rng } from '@amc/core';
+import { type FloatTensor, Rng } from '@amc/core';
 import { describe, expect, it } from 'vitest';
 import { leastSquares, leastSquaresAsync } from './prune.js';
 import { referenceLeastSquares, referenceResidual } from './reference/prune.js';
 import { getNativeInfo, getNumThreads, setNumThreads } from './runtime.js';
-import { TEST_SEED, expectClose, forEachIsa, randomArray } from './test-utils.js';
+import { TEST_SEED, expectClose, expectCoded, forEachIsa, randomArray } from './test-utils.js';
 
 function tensor(data: Float32Array, rows: number, cols: number): FloatTensor {
   return { data, shape: [rows, cols] };
@@ -33,17 +33,6 @@ function expectFinite(a: Float32Array, context: string): void {
   expect(bad, `${context}: non-finite weight (seed ${TEST_SEED})`).toBe(-1);
 }
 
-function expectCoded(run: () => unknown, code: string, message: RegExp): void {
-  let caught: unknown;
-  try {
-    run();
-  } catch (e) {
-    caught = e;
-  }
-  expect(AmcError.isInstance(caught), String(message)).toBe(true);
-  expect((caught as AmcError).code, String(message)).toBe(code);
-  expect((caught as AmcError).message).toMatch(message);
-}
 
 describe('leastSquares', () => {
   it('recovers W exactly from a consistent well-conditioned system on every ISA', () => {

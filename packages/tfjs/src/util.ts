@@ -5,6 +5,7 @@
  */
 import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import {
+  type KernelConfig,
   type KernelFunc,
   type NamedAttrMap,
   type NamedTensorInfoMap,
@@ -90,4 +91,60 @@ export function sizeOf(shape: readonly number[]): number {
   let n = 1;
   for (const d of shape) n *= d;
   return n;
+}
+
+/** A kernel config for amc-native (the backend name is filled in at registration). */
+export function kernelConfig(kernelName: string, kernelFunc: (args: KernelArgs) => TensorInfo | TensorInfo[]): KernelConfig {
+  return { kernelName, backendName: '', kernelFunc: kernelFunc as unknown as KernelConfig['kernelFunc'] };
+}
+
+/**
+ * The per-channel values of a parameter that broadcasts along the last axis (`channels` values, or one repeated),
+ * undefined when absent, null when it is not float32 or broadcasts some other way (the caller falls back).
+ */
+export function perChannel(backend: MathBackendCPU, t: TensorInfo | undefined | null, channels: number): Float32Array | undefined | null {
+  if (t === undefined || t === null) return undefined;
+  if (t.dtype !== 'float32') return null;
+  const size = sizeOf(t.shape);
+  const values = f32(backend, t);
+  if (size === channels && (t.shape.length === 0 || t.shape.at(-1) === channels)) return values;
+  if (size === 1) return new Float32Array(channels).fill(values[0] as number);
+  return null;
+}
+
+/** Fused activations the native kernels apply in their epilogue (tfjs name to ours). */
+export const NATIVE_ACTIVATIONS: Readonly<Record<string, 'none' | 'relu' | 'relu6'>> = { linear: 'none', relu: 'relu', relu6: 'relu6' };
+
+/**
+ * Applies a fused activation the native kernels do not have (elu, sigmoid, leakyrelu, prelu) with tfjs's cpu
+ * kernels, disposing `x`; returns `x` itself for the native ones (already applied).
+ */
+export function applyFusedActivation(
+  backend: MathBackendCPU,
+  x: TensorInfo,
+  activation: string | undefined,
+  preluWeights: TensorInfo | undefined,
+  leakyreluAlpha: number | undefined,
+): TensorInfo {
+  const name = activation ?? 'linear';
+  if (name in NATIVE_ACTIVATIONS) return x;
+  let y: TensorInfo;
+  switch (name) {
+    case 'elu':
+      y = cpuKernel('Elu')({ inputs: { x }, backend }) as TensorInfo;
+      break;
+    case 'sigmoid':
+      y = cpuKernel('Sigmoid')({ inputs: { x }, backend }) as TensorInfo;
+      break;
+    case 'leakyrelu':
+      y = cpuKernel('LeakyRelu')({ inputs: { x }, backend, attrs: { alpha: leakyreluAlpha ?? 0.2 } }) as TensorInfo;
+      break;
+    case 'prelu':
+      y = cpuKernel('Prelu')({ inputs: { x, alpha: preluWeights as TensorInfo }, backend }) as TensorInfo;
+      break;
+    default:
+      throw new Error(`amc-native: unknown fused activation ${name}`);
+  }
+  backend.disposeIntermediateTensorInfo(x);
+  return y;
 }

@@ -6,33 +6,22 @@
  */
 import { batchNorm, batchNormGrad } from '@amc/kernels';
 import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs-core';
-import { type KernelArgs, alloc, f32, fallback, output, sizeOf } from '../util.js';
+import { type KernelArgs, alloc, f32, fallback, kernelConfig, output, perChannel, sizeOf } from '../util.js';
 
 /** Name of the training-mode batch-norm kernel (inputs x, gamma, beta; attrs epsilon; outputs y, mean, variance). */
 export const BATCH_NORM_TRAINING = 'AmcBatchNormTraining';
 /** Name of its gradient kernel (inputs dy, x, gamma, mean, variance; attrs epsilon; outputs dx, dgamma, dbeta). */
 export const BATCH_NORM_TRAINING_GRAD = 'AmcBatchNormTrainingGrad';
 
-/** The per-channel values of a parameter broadcast along the last axis (size C or 1), else null. */
-function perChannel(args: KernelArgs, t: TensorInfo | undefined | null, channels: number): Float32Array | undefined | null {
-  if (t === undefined || t === null) return undefined;
-  if (t.dtype !== 'float32') return null;
-  const size = sizeOf(t.shape);
-  const values = f32(args.backend, t);
-  if (size === channels && (t.shape.length === 0 || t.shape.at(-1) === channels)) return values;
-  if (size === 1) return new Float32Array(channels).fill(values[0] as number);
-  return null;
-}
-
 function fusedBatchNorm(args: KernelArgs): TensorInfo {
   const x = args.inputs.x as TensorInfo;
   const epsilon = Number((args.attrs as { varianceEpsilon?: number } | undefined)?.varianceEpsilon ?? 1e-3);
   if (x.dtype !== 'float32' || x.shape.length === 0 || sizeOf(x.shape) === 0) return fallback('FusedBatchNorm', args) as TensorInfo;
   const channels = x.shape.at(-1) as number;
-  const mean = perChannel(args, args.inputs.mean as TensorInfo, channels);
-  const variance = perChannel(args, args.inputs.variance as TensorInfo, channels);
-  const gamma = perChannel(args, args.inputs.scale as TensorInfo | undefined, channels);
-  const beta = perChannel(args, args.inputs.offset as TensorInfo | undefined, channels);
+  const mean = perChannel(args.backend, args.inputs.mean as TensorInfo, channels);
+  const variance = perChannel(args.backend, args.inputs.variance as TensorInfo, channels);
+  const gamma = perChannel(args.backend, args.inputs.scale as TensorInfo | undefined, channels);
+  const beta = perChannel(args.backend, args.inputs.offset as TensorInfo | undefined, channels);
   if (!mean || !variance || gamma === null || beta === null || !(epsilon >= 0)) return fallback('FusedBatchNorm', args) as TensorInfo;
   const { y } = batchNorm(
     { data: f32(args.backend, x), shape: x.shape },
@@ -68,13 +57,9 @@ function batchNormTrainingGrad(args: KernelArgs): TensorInfo[] {
   return [output(backend, x.shape, r.dx.data), output(backend, [channels], r.dgamma), output(backend, [channels], r.dbeta)];
 }
 
-function config(kernelName: string, kernelFunc: (args: KernelArgs) => TensorInfo | TensorInfo[]): KernelConfig {
-  return { kernelName, backendName: '', kernelFunc: kernelFunc as unknown as KernelConfig['kernelFunc'] };
-}
-
 /** The batch-norm kernels (backendName filled in at registration). */
 export const batchNormKernels: KernelConfig[] = [
-  config('FusedBatchNorm', fusedBatchNorm),
-  config(BATCH_NORM_TRAINING, batchNormTraining),
-  config(BATCH_NORM_TRAINING_GRAD, batchNormTrainingGrad),
+  kernelConfig('FusedBatchNorm', fusedBatchNorm),
+  kernelConfig(BATCH_NORM_TRAINING, batchNormTraining),
+  kernelConfig(BATCH_NORM_TRAINING_GRAD, batchNormTrainingGrad),
 ];

@@ -7,7 +7,7 @@
  */
 import { type BinaryOpName, type UnaryOpName, activationGrad, binaryOp, unaryOp } from '@amc/kernels';
 import { type KernelConfig, type TensorInfo, backend_util, util } from '@tensorflow/tfjs-core';
-import { type KernelArgs, alloc, f32, fallback, output, sizeOf } from '../util.js';
+import { type KernelArgs, alloc, f32, fallback, kernelConfig, output, sizeOf } from '../util.js';
 
 /**
  * Loops compiled once per op from an expression, so every kernel has its own monomorphic loop with the arithmetic
@@ -261,30 +261,26 @@ function activationGradKernel(args: KernelArgs): TensorInfo {
   return output(backend, dy.shape, activationGrad(dyv, f32(backend, x), activation, { out: alloc(backend, dyv.length) }));
 }
 
-function config(kernelName: string, kernelFunc: (args: KernelArgs) => TensorInfo): KernelConfig {
-  return { kernelName, backendName: '', kernelFunc: kernelFunc as unknown as KernelConfig['kernelFunc'] };
-}
-
 /** The elementwise and reduction kernels (backendName filled in at registration). */
 export const elementwiseKernels: KernelConfig[] = [
-  config('Add', binary('Add', 'a + b', 'add')),
-  config('Sub', binary('Sub', 'a - b', 'sub')),
-  config('Multiply', binary('Multiply', 'a * b', 'mul')),
-  config('RealDiv', binary('RealDiv', 'a / b', 'div')),
-  config('Maximum', binary('Maximum', 'Math.max(a, b)', 'max')),
-  config('Minimum', binary('Minimum', 'Math.min(a, b)', 'min')),
-  config('SquaredDifference', binary('SquaredDifference', '(a - b) * (a - b)', 'squaredDifference')),
-  config('Relu', unary('Relu', 'x < 0 ? 0 : x', 'relu')),
-  config('Relu6', unary('Relu6', 'x < 0 ? 0 : x > 6 ? 6 : x', 'relu6')),
-  config('Step', unary('Step', 'x !== x ? x : x > 0 ? 1 : p', 'step', (attrs) => Number(attrs.alpha ?? 0))),
-  config('Square', unary('Square', 'x * x', 'square')),
-  config('Neg', unary('Neg', '-x', 'neg')),
-  config('Abs', unary('Abs', 'Math.abs(x)', 'abs')),
-  config('Sqrt', unary('Sqrt', 'Math.sqrt(x)', 'sqrt')),
-  config('Rsqrt', unary('Rsqrt', '1 / Math.sqrt(x)', 'rsqrt')),
-  config('Sum', reduction('Sum', 'sum')),
-  config('Mean', reduction('Mean', 'mean')),
-  config('Max', reduction('Max', 'max')),
-  config('Min', reduction('Min', 'min')),
-  config(ACTIVATION_GRAD, activationGradKernel),
+  kernelConfig('Add', binary('Add', 'a + b', 'add')),
+  kernelConfig('Sub', binary('Sub', 'a - b', 'sub')),
+  kernelConfig('Multiply', binary('Multiply', 'a * b', 'mul')),
+  kernelConfig('RealDiv', binary('RealDiv', 'a / b', 'div')),
+  kernelConfig('Maximum', binary('Maximum', 'Math.max(a, b)', 'max')),
+  kernelConfig('Minimum', binary('Minimum', 'Math.min(a, b)', 'min')),
+  kernelConfig('SquaredDifference', binary('SquaredDifference', '(a - b) * (a - b)', 'squaredDifference')),
+  kernelConfig('Relu', unary('Relu', 'x < 0 ? 0 : x', 'relu')),
+  kernelConfig('Relu6', unary('Relu6', 'x < 0 ? 0 : x > 6 ? 6 : x', 'relu6')),
+  kernelConfig('Step', unary('Step', 'x !== x ? x : x > 0 ? 1 : p', 'step', (attrs) => Number(attrs.alpha ?? 0))),
+  kernelConfig('Square', unary('Square', 'x * x', 'square')),
+  kernelConfig('Neg', unary('Neg', '-x', 'neg')),
+  kernelConfig('Abs', unary('Abs', 'Math.abs(x)', 'abs')),
+  kernelConfig('Sqrt', unary('Sqrt', 'Math.sqrt(x)', 'sqrt')),
+  kernelConfig('Rsqrt', unary('Rsqrt', '1 / Math.sqrt(x)', 'rsqrt')),
+  kernelConfig('Sum', reduction('Sum', 'sum')),
+  kernelConfig('Mean', reduction('Mean', 'mean')),
+  kernelConfig('Max', reduction('Max', 'max')),
+  kernelConfig('Min', reduction('Min', 'min')),
+  kernelConfig(ACTIVATION_GRAD, activationGradKernel),
 ];

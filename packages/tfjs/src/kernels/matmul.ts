@@ -2,11 +2,22 @@
  * BatchMatMul and _FusedMatMul on the native packed SGEMM: one GEMM per batch entry (a batch of 1 on either side
  * broadcasts), fused bias + relu/relu6 in the GEMM epilogue. Other broadcasts and dtypes go to tfjs's cpu kernels.
  */
-import type { Activation } from '@amc/core';
 import { gemm } from '@amc/kernels';
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs-core';
-import { type KernelArgs, alloc, allFloat32, cpuKernel, f32, fallback, output, sizeOf } from '../util.js';
+import {
+  type KernelArgs,
+  NATIVE_ACTIVATIONS,
+  alloc,
+  allFloat32,
+  applyFusedActivation,
+  f32,
+  fallback,
+  kernelConfig,
+  output,
+  perChannel,
+  sizeOf,
+} from '../util.js';
 
 interface MatMulAttrs {
   transposeA: boolean;
@@ -14,8 +25,6 @@ interface MatMulAttrs {
   activation?: string;
   leakyreluAlpha?: number;
 }
-
-const NATIVE_ACTIVATIONS: Record<string, Activation> = { linear: 'none', relu: 'relu', relu6: 'relu6' };
 
 interface Plan {
   batch: number;
@@ -50,7 +59,7 @@ function plan(a: TensorInfo, b: TensorInfo, attrs: MatMulAttrs): Plan | undefine
   return { batch, batchA, batchB, m, n, k: ka, outShape: [...outer, m, n] };
 }
 
-function run(backend: MathBackendCPU, a: TensorInfo, b: TensorInfo, p: Plan, attrs: MatMulAttrs, bias?: Float32Array, activation: Activation = 'none'): TensorInfo {
+function run(backend: MathBackendCPU, a: TensorInfo, b: TensorInfo, p: Plan, attrs: MatMulAttrs, bias?: Float32Array, activation: 'none' | 'relu' | 'relu6' = 'none'): TensorInfo {
   const av = f32(backend, a);
   const bv = f32(backend, b);
   const { m, n, k } = p;
@@ -92,37 +101,12 @@ function fusedMatMul(args: KernelArgs): TensorInfo {
   const attrs = args.attrs as unknown as MatMulAttrs;
   const p = allFloat32(a, b, biasT) ? plan(a, b, attrs) : undefined;
   if (p === undefined) return fallback('_FusedMatMul', args) as TensorInfo;
-  let bias: Float32Array | undefined;
-  if (biasT !== undefined && biasT !== null) {
-    const size = sizeOf(biasT.shape);
-    const values = f32(backend, biasT);
-    if (size === p.n && (biasT.shape.length === 0 || biasT.shape.at(-1) === p.n)) bias = values;
-    else if (size === 1) bias = new Float32Array(p.n).fill(values[0] as number);
-    else return fallback('_FusedMatMul', args) as TensorInfo;
-  }
+  const bias = perChannel(backend, biasT, p.n);
+  if (bias === null) return fallback('_FusedMatMul', args) as TensorInfo;
   const activation = attrs.activation ?? 'linear';
-  const nativeActivation = NATIVE_ACTIVATIONS[activation];
-  const y = run(backend, a, b, p, attrs, bias, nativeActivation ?? 'none');
-  if (nativeActivation !== undefined) return y;
-  let z: TensorInfo;
-  if (activation === 'prelu') {
-    z = cpuKernel('Prelu')({ inputs: { x: y, alpha: args.inputs.preluActivationWeights as TensorInfo }, backend }) as TensorInfo;
-  } else if (activation === 'leakyrelu') {
-    z = cpuKernel('LeakyRelu')({ inputs: { x: y }, backend, attrs: { alpha: attrs.leakyreluAlpha ?? 0.2 } }) as TensorInfo;
-  } else if (activation === 'elu') {
-    z = cpuKernel('Elu')({ inputs: { x: y }, backend }) as TensorInfo;
-  } else if (activation === 'sigmoid') {
-    z = cpuKernel('Sigmoid')({ inputs: { x: y }, backend }) as TensorInfo;
-  } else {
-    throw new Error(`amc-native: unknown fused activation ${activation}`);
-  }
-  backend.disposeIntermediateTensorInfo(y);
-  return z;
-}
-
-function config(kernelName: string, kernelFunc: (args: KernelArgs) => TensorInfo): KernelConfig {
-  return { kernelName, backendName: '', kernelFunc: kernelFunc as unknown as KernelConfig['kernelFunc'] };
+  const y = run(backend, a, b, p, attrs, bias, NATIVE_ACTIVATIONS[activation] ?? 'none');
+  return applyFusedActivation(backend, y, activation, args.inputs.preluActivationWeights as TensorInfo | undefined, attrs.leakyreluAlpha);
 }
 
 /** The matrix-product kernels (backendName filled in at registration). */
-export const matMulKernels: KernelConfig[] = [config('BatchMatMul', batchMatMul), config('_FusedMatMul', fusedMatMul)];
+export const matMulKernels: KernelConfig[] = [kernelConfig('BatchMatMul', batchMatMul), kernelConfig('_FusedMatMul', fusedMatMul)];
