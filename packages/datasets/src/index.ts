@@ -12,3 +12,5 @@ export {
 export type { CacheStatus, FashionMnist, LoadFashionMnistOptions, SplitOptions } from './fashion-mnist.js';
 export { loadNpy, parseNpy } from './npy.js';
 export type { NpyArray, NpyData, NpyDtype } from './npy.js';
+export { IMAGE_FOLDER_EXTENSIONS, imageFolderDataset, loadImageFolder } from './image-folder.js';
+export type { ImageFolder, LoadImageFolderOptions } from './image-folder.js';

@@ -60,3 +60,7 @@ export { findGroups } from './groups.js';
 export type { ChannelGroup, FindGroupsOptions, GroupMember, MemberRole, NotPrunableCode, NotPrunableReason, WeightSlice } from './groups.js';
 export { formatInspectReport, inspectGraph } from './inspect.js';
 export type { InspectGroup, InspectLayer, InspectReport } from './inspect.js';
+export { SPARSE_WEIGHTS_FILE, decodeSparseWeights, encodeSparseWeights } from './sparse-weights.js';
+export type { EncodeSparseOptions, SparseTensorEntry, WeightSpec } from './sparse-weights.js';
+export { loadSparseModel, saveSparseModel } from './sparse-model.js';
+export type { SaveSparseModelOptions, SaveSparseModelResult } from './sparse-model.js';

@@ -29,9 +29,10 @@ function topologyLayers(topology: unknown): unknown[] | undefined {
 
 /**
  * Checks the classes of a saved model before tfjs builds it, so an unsupported or unknown class (a Lambda or a
- * custom layer that tfjs cannot even deserialize) gives a coded error naming the layer.
+ * custom layer that tfjs cannot even deserialize) gives a coded error naming the layer. Internal (also used by
+ * loadSparseModel), not exported from the package.
  */
-function checkTopology(jsonPath: string, json: unknown): void {
+export function checkTopology(jsonPath: string, json: unknown): void {
   if (!isObject(json) || json['modelTopology'] === undefined || json['modelTopology'] === null) {
     throw argumentError(ErrorCode.InvalidArgument, OPERATION, 'path', 'a tfjs layers model.json (with a modelTopology)', jsonPath);
   }

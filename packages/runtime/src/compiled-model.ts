@@ -3,9 +3,10 @@
  */
 import { type Activation, AmcError, ErrorCode, argumentError } from '@amc/core';
 import { Graph } from '@amc/graph';
-import { batchNorm, binaryOp, conv2d, depthwiseConv2d, gemm, getNumThreads, setNumThreads, unaryOp } from '@amc/kernels';
+import { batchNorm, binaryOp, conv2d, depthwiseConv2d, gemm, getNumThreads, setNumThreads, sparseConv2d, sparseDense, unaryOp } from '@amc/kernels';
 import { applyActivation, concat, globalPool2d, pool2d, zeroPad2d } from './ops.js';
 import { buildPlan, type Plan, type PlanValue, type Step } from './plan.js';
+import { type SparseChoice, type SparseMode, selectSparseKernels } from './sparse-select.js';
 
 /** Options of {@link compile}. */
 export interface CompileOptions {
@@ -14,7 +15,21 @@ export interface CompileOptions {
    * differs. Default: leave the pool as it is.
    */
   numThreads?: number;
+  /**
+   * How fine-grained-pruned convs and dense layers run. `auto` (default): each layer whose folded kernel has
+   * density <= `sparseMaxDensity` is timed with the dense kernel, CSR SpMM and 4 x 1 block-CSR SpMM on
+   * `probeBatch` samples at compile time, and keeps the fastest (so never a kernel measured slower than dense).
+   * `dense`: never sparse. `csr` / `bcsr`: that format for every conv / dense layer with any zero weight.
+   */
+  sparse?: SparseMode;
+  /** Layers denser than this stay dense in `auto` mode without being timed. Default 0.7. */
+  sparseMaxDensity?: number;
+  /** Samples of the probe batch of `auto` mode. Default 16. */
+  probeBatch?: number;
 }
+
+const COMPILE_OPTIONS = ['numThreads', 'sparse', 'sparseMaxDensity', 'probeBatch'];
+const SPARSE_MODES: readonly string[] = ['auto', 'dense', 'csr', 'bcsr'];
 
 /** One step of the plan as data: what it runs and which graph layers it covers. */
 export interface StepSummary {
@@ -26,6 +41,12 @@ export interface StepSummary {
   activation: Activation;
   /** The activation run in place after the kernel in TypeScript, or null. */
   post: string | null;
+  /** `conv2d` / `dense` steps: the kernel that runs it (`dense`, or SpMM over `csr` / `bcsr` weights); else null. */
+  kernel: SparseChoice['kernel'] | null;
+  /** `conv2d` / `dense` steps: the fraction of nonzero weights of the folded kernel; else null. */
+  density: number | null;
+  /** `auto` mode, timed steps: median milliseconds of each kernel on the probe batch. */
+  timings?: SparseChoice['timings'];
 }
 
 /** Result of {@link CompiledModel.evaluate}. */
@@ -80,7 +101,7 @@ export class CompiledModel {
   private readonly scratch: Float64Array;
 
   /** @internal Use {@link compile}. */
-  constructor(plan: Plan, options: { numThreads?: number }) {
+  constructor(plan: Plan, options: { numThreads?: number }, choices: ReadonlyMap<number, SparseChoice> = new Map()) {
     this.plan = plan;
     this.numThreads = options.numThreads;
     const input = plan.values[plan.input] as PlanValue;
@@ -90,12 +111,18 @@ export class CompiledModel {
     this.inputSize = input.size;
     this.outputSize = output.size;
     this.steps = Object.freeze(
-      plan.steps.map((s) => ({
-        op: s.op,
-        layers: [...s.names],
-        activation: 'activation' in s && typeof s.activation === 'string' ? s.activation : 'none',
-        post: s.op === 'activation' ? s.act.name : (s.post?.name ?? null),
-      })),
+      plan.steps.map((s, i) => {
+        const choice = choices.get(i);
+        return {
+          op: s.op,
+          layers: [...s.names],
+          activation: 'activation' in s && typeof s.activation === 'string' ? s.activation : 'none',
+          post: s.op === 'activation' ? s.act.name : (s.post?.name ?? null),
+          kernel: choice?.kernel ?? null,
+          density: choice?.density ?? null,
+          ...(choice?.timings === undefined ? {} : { timings: choice.timings }),
+        };
+      }),
     );
     let channels = 1;
     for (const s of plan.steps) if (s.op === 'globalPool2d') channels = Math.max(channels, s.channels);
@@ -289,6 +316,13 @@ export class CompiledModel {
           out,
           ...(step.bias === undefined ? {} : { bias: step.bias }),
         };
+        if (step.op === 'conv2d' && step.sparse !== undefined) {
+          const weights = step.sparse.weights;
+          const sparseOptions = { ...options, kernelSize: [step.filterShape[0], step.filterShape[1]] as [number, number] };
+          return () => {
+            sparseConv2d(x, weights, sparseOptions);
+          };
+        }
         const kernel = step.op === 'conv2d' ? conv2d : depthwiseConv2d;
         return () => {
           kernel(x, filter, options);
@@ -298,6 +332,12 @@ export class CompiledModel {
         const rows = (batch * x.shape.slice(1).reduce((a, d) => a * d, 1)) / step.inFeatures;
         const dims = [rows, step.units, step.inFeatures] as const;
         const options = { activation: step.activation, out, ...(step.bias === undefined ? {} : { bias: step.bias }) };
+        if (step.sparse !== undefined) {
+          const weights = step.sparse.weights;
+          return () => {
+            sparseDense(x.data, rows, weights, options);
+          };
+        }
         return () => {
           gemm(x.data, step.kernel, dims, options);
         };
@@ -391,11 +431,28 @@ export function compile(graph: Graph, options?: CompileOptions): CompiledModel {
     throw argumentError(ErrorCode.InvalidArgument, op, 'options', 'an options object or undefined', options);
   }
   for (const key of Object.keys(options ?? {})) {
-    if (key !== 'numThreads') throw argumentError(ErrorCode.InvalidArgument, op, `options.${key}`, 'no such option (known: numThreads)', (options as Record<string, unknown>)[key]);
+    if (!COMPILE_OPTIONS.includes(key)) {
+      throw argumentError(ErrorCode.InvalidArgument, op, `options.${key}`, `no such option (known: ${COMPILE_OPTIONS.join(', ')})`, (options as Record<string, unknown>)[key]);
+    }
   }
   const numThreads = options?.numThreads;
   if (numThreads !== undefined && (typeof numThreads !== 'number' || !Number.isInteger(numThreads) || numThreads < 1 || numThreads > 1024)) {
     throw argumentError(ErrorCode.InvalidArgument, op, 'options.numThreads', 'an integer in [1, 1024]', numThreads);
   }
-  return new CompiledModel(buildPlan(graph), numThreads === undefined ? {} : { numThreads });
+  const mode = options?.sparse ?? 'auto';
+  if (typeof mode !== 'string' || !SPARSE_MODES.includes(mode)) {
+    throw argumentError(ErrorCode.InvalidArgument, op, 'options.sparse', `one of ${SPARSE_MODES.join(', ')}`, mode);
+  }
+  const maxDensity = options?.sparseMaxDensity ?? 0.7;
+  if (typeof maxDensity !== 'number' || !(maxDensity >= 0 && maxDensity <= 1)) {
+    throw argumentError(ErrorCode.InvalidArgument, op, 'options.sparseMaxDensity', 'a number in [0, 1]', maxDensity);
+  }
+  const probeBatch = options?.probeBatch ?? 16;
+  if (typeof probeBatch !== 'number' || !Number.isInteger(probeBatch) || probeBatch < 1 || probeBatch > 4096) {
+    throw argumentError(ErrorCode.InvalidArgument, op, 'options.probeBatch', 'an integer in [1, 4096]', probeBatch);
+  }
+  const plan = buildPlan(graph);
+  if (numThreads !== undefined && getNumThreads() !== numThreads) setNumThreads(numThreads);
+  const choices = selectSparseKernels(plan, { mode: mode as SparseMode, maxDensity, probeBatch });
+  return new CompiledModel(plan, numThreads === undefined ? {} : { numThreads }, choices);
 }

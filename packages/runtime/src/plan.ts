@@ -6,6 +6,7 @@
  */
 import { type Activation, ErrorCode, AmcError, argumentError } from '@amc/core';
 import type { ActivationName, Graph, GraphNode } from '@amc/graph';
+import type { SparseMatrix } from '@amc/kernels';
 import { TS_ACTIVATIONS, type TsActivation } from './ops.js';
 
 /** One tensor of the plan: a model value without its batch dimension. */
@@ -32,6 +33,12 @@ interface StepBase {
   post: TsActivation | null;
 }
 
+/** The sparse form of a conv / dense step's weights, when the runtime runs it with SpMM (see sparse-select.ts). */
+export interface SparseKernel {
+  /** `cout x (kh * kw * cin)` (dense: `units x in`) weights, from the folded filter. */
+  weights: SparseMatrix;
+}
+
 /** A convolution (dense or depthwise) with a bias and a natively fused activation. */
 export interface ConvStep extends StepBase {
   op: 'conv2d' | 'depthwiseConv2d';
@@ -42,6 +49,8 @@ export interface ConvStep extends StepBase {
   pads: [number, number, number, number];
   dilations: [number, number];
   activation: Activation;
+  /** Set when the step runs on the sparse kernels (`conv2d` only). */
+  sparse?: SparseKernel;
 }
 
 /** A dense layer on the last axis: gemm `[rows, in] x [in, units]`. */
@@ -52,6 +61,8 @@ export interface DenseStep extends StepBase {
   units: number;
   bias: Float32Array | undefined;
   activation: Activation;
+  /** Set when the step runs on the sparse kernels. */
+  sparse?: SparseKernel;
 }
 
 /** A standalone inference batch norm (native `batchNorm`). */
