@@ -11,3 +11,4 @@ export { reconstructConsumers } from './reconstruct.js';
 export type { Calibration, ReconstructOptions, ReconstructResult, ReconstructedLayer } from './reconstruct.js';
 export { fineGrainedUnits, nonzeroParams, pruneFineGrained } from './prune-fine-grained.js';
 export type { DensityDecisions, FineGrainedLayer, FineGrainedResult, FineGrainedUnit, PruneFineGrainedOptions } from './prune-fine-grained.js';
+export { nodeOutput, prefixGraph } from './activations.js';

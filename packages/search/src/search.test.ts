@@ -1,0 +1,211 @@
+import { mkdtemp, readFile, rm, appendFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import '@amc/tfjs';
+import { AmcError, ErrorCode, Rng } from '@amc/core';
+import { importModel, type Graph } from '@amc/graph';
+import { gemm } from '@amc/kernels';
+import { resourceOf } from '@amc/rewards';
+import { createModel } from '@amc/zoo';
+import * as tf from '@tensorflow/tfjs-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CompressionEnvironment, EMBEDDING_FEATURES, buildCalibrationCache, reconstructFromCache, runSearch, uniformPolicy, type EpisodeRecord, type SearchOptions } from './index.js';
+
+let dir: string;
+let resnet: Graph;
+const images = new Rng(3).fillUniform(new Float32Array(96 * 28 * 28), -1, 1);
+const labels = Int32Array.from({ length: 96 }, (_, i) => i % 10);
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+  dir = await mkdtemp(join(tmpdir(), 'amc-search-'));
+  resnet = importModel(createModel('resnet20', { seed: 2 }));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+function env(graph: Graph, method: 'channel' | 'fine-grained' = 'channel', extra: Partial<ConstructorParameters<typeof CompressionEnvironment>[1]> = {}): CompressionEnvironment {
+  return new CompressionEnvironment(graph, {
+    method,
+    seed: 1,
+    calibration: { images, count: 32 },
+    validation: { images: images.subarray(32 * 784), labels: labels.subarray(32), count: 64 },
+    ...extra,
+  });
+}
+
+async function expectCodeAsync(promise: Promise<unknown>, code: string, text: RegExp): Promise<void> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(AmcError.isInstance(error), String(error)).toBe(true);
+  expect((error as AmcError).code).toBe(code);
+  expect((error as AmcError).message).toMatch(text);
+}
+
+describe('CompressionEnvironment', () => {
+  it('channel units of ResNet-20: 9 inner groups and 3 residual streams; resource models match the pruned graphs exactly', () => {
+    const e = env(resnet);
+    expect(e.units.length).toBe(12);
+    expect(e.units.filter((u) => u.residual).length).toBe(3);
+    expect(e.originalMacs).toBe(resnet.totals().macs);
+    expect(e.originalParams).toBe(resnet.totals().params);
+    const rng = new Rng(5);
+    for (let trial = 0; trial < 4; trial++) {
+      const ratios = e.units.map((_, t) => e.quantize(t, rng.uniformRange(0.2, 1)));
+      const applied = e.apply(ratios);
+      expect(resourceOf(e.models.macs, ratios)).toBeCloseTo(applied.macs, 3);
+      expect(resourceOf(e.models.params, ratios)).toBeCloseTo(applied.params, 3);
+      expect(applied.graph.totals().macs).toBe(applied.macs);
+    }
+  });
+
+  it('the same holds through depthwise convs, residual adds and rounding to 8 channels (MobileNet-V2)', () => {
+    const mobilenet = importModel(createModel('mobilenetV2', { seed: 1 }));
+    const e = env(mobilenet, 'channel', { channelRound: 8, reconstruct: false });
+    const rng = new Rng(6);
+    const ratios = e.units.map((_, t) => e.quantize(t, rng.uniformRange(0.2, 1)));
+    for (const [t, r] of ratios.entries()) {
+      const kept = Math.round(r * e.units[t]!.size);
+      expect(kept % 8 === 0 || kept === e.units[t]!.size).toBe(true);
+    }
+    const applied = e.apply(ratios);
+    expect(resourceOf(e.models.macs, ratios) / applied.macs).toBeCloseTo(1, 9);
+    expect(resourceOf(e.models.params, ratios) / applied.params).toBeCloseTo(1, 9);
+  });
+
+  it('embeddings: 13 features, static columns in [0, 1], reduced / rest / previous action as the spec defines', () => {
+    const e = env(resnet);
+    expect(e.stateDim).toBe(EMBEDDING_FEATURES.length);
+    const first = e.embedding(0, [], 1);
+    expect(first.length).toBe(13);
+    for (const [i, v] of first.entries()) expect(v >= 0 && v <= 1, `${EMBEDDING_FEATURES[i]} = ${v}`).toBe(true);
+    expect(first[10]).toBe(0);
+    expect(first[12]).toBe(1);
+    const decided = [0.5, 0.5];
+    const third = e.embedding(2, decided, 0.5);
+    const ratios = e.units.map((_, u) => (u < 2 ? 0.5 : 1));
+    expect(third[10]).toBeCloseTo(1 - resourceOf(e.models.macs, ratios) / e.originalMacs, 12);
+    expect(third[11]).toBeGreaterThan(0);
+    expect(e.embedding(11, e.units.map(() => 1).slice(0, 11), 1)[11]).toBe(0);
+  });
+
+  it('the cached reconstruction solves the same problem as least squares on the calibration rows', () => {
+    const graph = resnet;
+    const conv = graph.nodes.find((n) => n.kind === 'conv2d' && (n.inputShapes[0]?.at(-1) ?? 0) === 32 && n.attrs.kernelSize[0] === 3)!;
+    const cache = buildCalibrationCache(graph, [conv.id], images, 8, { seed: 4, positionsPerImage: 40 });
+    const factor = cache.get(conv.id)!;
+    // Rebuild X = the im2col rows the cache saw, through R^T R = G: check G W against R^T (R W).
+    const keptIn = Array.from({ length: 32 }, (_, i) => i).filter((i) => i % 3 !== 0);
+    const keptOut = Array.from({ length: 32 }, (_, i) => i).filter((i) => i % 4 !== 1);
+    const kernel = new Float32Array(9 * keptIn.length * keptOut.length);
+    const fit = reconstructFromCache(factor, keptIn, keptOut, kernel);
+    expect(fit.cols).toBe(9 * keptIn.length);
+    expect(fit.residual).toBeGreaterThan(0);
+    expect(fit.residual).toBeLessThan(1);
+    // Keeping everything reproduces the original kernel (a consistent, well-determined system).
+    const all = Array.from({ length: 32 }, (_, i) => i);
+    const full = new Float32Array(9 * 32 * 32);
+    const exact = reconstructFromCache(factor, all, all, full);
+    expect(exact.residual).toBeLessThan(1e-3);
+    const w = (conv.weights as { kernel: { data: Float32Array } }).kernel.data;
+    const g = gemm(factor.root, factor.root, [factor.cols, factor.cols, factor.cols], { transA: true });
+    const gw = gemm(g, full, [factor.cols, 32, factor.cols]);
+    const gw0 = gemm(g, w, [factor.cols, 32, factor.cols]);
+    let diff = 0;
+    let scale = 0;
+    for (let i = 0; i < gw.length; i++) {
+      diff = Math.max(diff, Math.abs(gw[i]! - gw0[i]!));
+      scale = Math.max(scale, Math.abs(gw0[i]!));
+    }
+    expect(diff / scale).toBeLessThan(1e-2);
+  });
+
+  it('rejects bad options with coded errors', () => {
+    expect(() => env(resnet, 'pruning' as never)).toThrow(/options\.method/);
+    expect(() => env(resnet, 'channel', { calibration: { images, count: 1000 } })).toThrow(/calibration\.count/);
+    expect(() => env(resnet, 'channel', { channelRound: 0 })).toThrow(/channelRound/);
+    expect(() => new CompressionEnvironment({} as Graph, {} as never)).toThrow(/graph/);
+  });
+});
+
+describe('runSearch', () => {
+  const options = (out: string, extra: Partial<SearchOptions> = {}): SearchOptions => ({
+    protocol: 'resource',
+    target: { resource: 'macs', ratio: 0.5 },
+    episodes: 6,
+    warmupEpisodes: 2,
+    seed: 9,
+    out,
+    agent: { hidden: [16, 16], batchSize: 8 },
+    ...extra,
+  });
+
+  it('keeps every episode within the budget, logs it, and is deterministic', async () => {
+    const e = env(resnet);
+    const records: EpisodeRecord[] = [];
+    const a = await runSearch(e, { ...options(join(dir, 'a')), onEpisode: (r) => records.push(r) });
+    expect(records.length).toBe(6);
+    for (const r of records) {
+      expect(r.feasible).toBe(true);
+      expect(r.macsRatio).toBeLessThanOrEqual(0.5 + 1e-12);
+      // The lower bound 0.2 applies before rounding to whole channels (3 of 16 channels: 0.1875).
+      expect(r.ratios.every((x, t) => x >= e.quantize(t, 0.2) && x <= 1)).toBe(true);
+    }
+    const lines = (await readFile(join(dir, 'a', 'episodes.jsonl'), 'utf8')).trim().split('\n');
+    expect(lines.map((l) => (JSON.parse(l) as EpisodeRecord).reward)).toEqual(records.map((r) => r.reward));
+    expect(a.best.reward).toBe(Math.max(...records.map((r) => r.reward)));
+    const b = await runSearch(e, options(join(dir, 'b')));
+    expect(b.best).toEqual(a.best);
+  });
+
+  it('resumes after a kill mid-search with the same best policy and log as an uninterrupted run', async () => {
+    const e = env(resnet);
+    const whole = await runSearch(e, options(join(dir, 'whole')));
+    const out = join(dir, 'killed');
+    await expect(
+      runSearch(e, {
+        ...options(out),
+        onEpisode: (r) => {
+          if (r.episode === 3) throw new Error('killed');
+        },
+      }),
+    ).rejects.toThrow('killed');
+    // An episode logged after the last checkpoint (a kill between the two writes) is dropped on resume.
+    await appendFile(join(out, 'episodes.jsonl'), '{"episode": 99}\n');
+    await expectCodeAsync(runSearch(e, options(out)), ErrorCode.InvalidArgument, /options\.resume/);
+    await expectCodeAsync(runSearch(e, { ...options(out), seed: 10, resume: true }), ErrorCode.InvalidArgument, /options of the search/);
+    const resumed = await runSearch(e, { ...options(out), resume: true });
+    expect(resumed.resumedFrom).toBe(4);
+    expect(resumed.best).toEqual(whole.best);
+    const withoutTimes = async (path: string): Promise<unknown[]> =>
+      (await readFile(path, 'utf8'))
+        .trim()
+        .split('\n')
+        .map((l) => ({ ...(JSON.parse(l) as EpisodeRecord), time: null }));
+    expect(await withoutTimes(join(out, 'episodes.jsonl'))).toEqual(await withoutTimes(join(dir, 'whole', 'episodes.jsonl')));
+  });
+
+  it('the uniform policy meets the budget; the accuracy protocol and fine-grained method run', async () => {
+    const e = env(resnet);
+    const uniform = uniformPolicy(e, 'macs', 0.5);
+    expect(resourceOf(e.models.macs, uniform) / e.originalMacs).toBeLessThanOrEqual(0.5);
+    expect(resourceOf(e.models.macs, uniform) / e.originalMacs).toBeGreaterThan(0.45);
+    const fine = env(resnet, 'fine-grained');
+    expect(fine.units.length).toBe(22);
+    const result = await runSearch(fine, { ...options(join(dir, 'fine')), target: { resource: 'params', ratio: 0.3 }, episodes: 3, warmupEpisodes: 1 });
+    expect(result.best.params / result.originalParams).toBeLessThanOrEqual(0.3 + 1e-9);
+    const accuracy = await runSearch(e, { ...options(join(dir, 'accuracy')), protocol: 'accuracy', episodes: 3, warmupEpisodes: 1 });
+    expect(accuracy.best.reward).toBeCloseTo(-(1 - accuracy.best.accuracy) * Math.log(accuracy.best.macs), 9);
+  });
+
+  it('rejects bad options with coded errors', async () => {
+    const e = env(resnet);
+    await expectCodeAsync(runSearch(e, { ...options(join(dir, 'bad')), episodes: 0 }), ErrorCode.InvalidArgument, /options\.episodes/);
+    await expectCodeAsync(runSearch(e, { ...options(join(dir, 'bad')), target: { resource: 'latency' as never, ratio: 0.5 } }), ErrorCode.InvalidArgument, /target\.resource/);
+    await expectCodeAsync(runSearch(e, { ...options(join(dir, 'bad')), target: { resource: 'macs', ratio: 1.5 } }), ErrorCode.InvalidArgument, /target\.ratio/);
+    await expectCodeAsync(runSearch(e, { ...options(join(dir, 'bad')), reward: 'nope' }), ErrorCode.InvalidArgument, /nope/);
+  });
+});
