@@ -40,6 +40,29 @@ describe('amc', () => {
     expect(io.errors.at(-1)).toMatch(/AMC_IO/);
   });
 
+  it('search / export / eval / demo: help, and coded usage errors before any work', async () => {
+    const io = capture();
+    for (const command of ['search', 'export', 'eval', 'demo']) {
+      expect(await runCli([command, '--help'], io)).toBe(0);
+      expect(io.lines.at(-1)).toMatch(new RegExp(`amc ${command}`));
+    }
+    expect(await runCli(['search'], io)).toBe(2);
+    expect(await runCli(['search', 'resnet20', '--method', 'masks'], io)).toBe(2);
+    expect(io.errors.at(-1)).toMatch(/AMC_INVALID_ARGUMENT.*--method/);
+    expect(await runCli(['search', 'resnet20', '--target', 'flops=1.5'], io)).toBe(2);
+    expect(io.errors.at(-1)).toMatch(/--target/);
+    expect(await runCli(['search', 'resnet20', '--target', 'latency=0.5'], io)).toBe(2);
+    expect(await runCli(['search', 'resnet20', '--protocol', 'speed'], io)).toBe(2);
+    expect(await runCli(['search', 'resnet20', '--episodes', '10', '--warmup', '20'], io)).toBe(2);
+    expect(await runCli(['search', 'resnet20', '--lower-bound', '0'], io)).toBe(2);
+    expect(await runCli(['search', 'vgg', '--out', join(dir, 's')], io)).toBe(1);
+    expect(io.errors.at(-1)).toMatch(/no pretrained vgg.*amc train --model vgg/);
+    expect(await runCli(['export', join(dir, 'nothing')], io)).toBe(1);
+    expect(io.errors.at(-1)).toMatch(/no search checkpoint/);
+    expect(await runCli(['eval', 'resnet20', '--split', 'train'], io)).toBe(2);
+    expect(await runCli(['demo', 'now'], io)).toBe(2);
+  });
+
   it('inspects a zoo model: layers, MACs and the prunable groups', async () => {
     const io = capture();
     expect(await runCli(['inspect', 'resnet20'], io), io.errors.join('\n')).toBe(0);
