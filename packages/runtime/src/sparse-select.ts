@@ -31,6 +31,8 @@ export interface SparseChoice {
 }
 
 const REPEATS = 5;
+/** A sparse kernel is chosen only below this fraction of the dense kernel's time. */
+export const SPARSE_MARGIN = 0.9;
 
 function density(weights: Float32Array): number {
   let nonzero = 0;
@@ -84,7 +86,7 @@ function probes(step: ConvStep | DenseStep, input: PlanValue, output: PlanValue,
  * dense kernel or on SpMM, and attaches the sparse weights to the steps that do. `dense` keeps everything
  * dense; `csr` / `bcsr` force that format on every step with density < 1; `auto` times the dense kernel and both
  * sparse formats on `probeBatch` random samples (median of 5 after a warm-up) for steps with density <=
- * `maxDensity`, and keeps the fastest. Returns the choice per step index (steps without a choice are dense and
+ * `maxDensity`, and keeps the fastest, a sparse one only when it takes under {@link SPARSE_MARGIN} of the dense time. Returns the choice per step index (steps without a choice are dense and
  * unconsidered: depthwise convs, pools, ...). The sparse path computes the same function; its sums run in another
  * order, so outputs agree with the dense path to float rounding (about 1e-6 relative), not bit for bit.
  */
@@ -114,9 +116,10 @@ export function selectSparseKernels(plan: Plan, options: SparseSelectOptions): M
     const csr = toSparse(step, 'csr');
     const bcsr = toSparse(step, 'bcsr');
     const timings = { dense: medianMs(p.dense), csr: medianMs(p.sparse(csr)), bcsr: medianMs(p.sparse(bcsr)) };
+    // A sparse kernel must beat the dense one clearly: within 10% the choice would follow timing noise.
     let kernel: SparseChoice['kernel'] = 'dense';
-    if (timings.csr < timings.dense && timings.csr <= timings.bcsr) kernel = 'csr';
-    else if (timings.bcsr < timings.dense) kernel = 'bcsr';
+    if (timings.csr < SPARSE_MARGIN * timings.dense && timings.csr <= timings.bcsr) kernel = 'csr';
+    else if (timings.bcsr < SPARSE_MARGIN * timings.dense) kernel = 'bcsr';
     if (kernel !== 'dense') step.sparse = { weights: kernel === 'csr' ? csr : bcsr };
     choices.set(index, { kernel, density: d, timings });
   });

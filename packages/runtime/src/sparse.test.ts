@@ -60,14 +60,18 @@ describe('sparse layers in the runtime', () => {
     }
   });
 
-  it('auto times the candidates and keeps the fastest, never one measured slower than dense', () => {
+  it('auto times the candidates and keeps the fastest, a sparse one only when clearly faster than dense', () => {
     const compiled = compile(graph, { probeBatch: 4 });
     const timed = compiled.steps.filter((s) => s.timings !== undefined);
     expect(timed.length).toBe(22);
     for (const s of timed) {
       const t = s.timings!;
-      const best = Math.min(t.dense!, t.csr!, t.bcsr!);
-      expect(t[s.kernel as 'dense' | 'csr' | 'bcsr'], s.layers[0]).toBe(best);
+      const sparseBest = Math.min(t.csr!, t.bcsr!);
+      if (s.kernel === 'dense') expect(sparseBest, s.layers[0]).toBeGreaterThanOrEqual(0.9 * t.dense!);
+      else {
+        expect(t[s.kernel as 'csr' | 'bcsr'], s.layers[0]).toBe(sparseBest);
+        expect(sparseBest, s.layers[0]).toBeLessThan(0.9 * t.dense!);
+      }
     }
   });
 

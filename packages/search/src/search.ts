@@ -225,7 +225,10 @@ export async function runSearch(env: CompressionEnvironment, options: SearchOpti
       await writeFile(logPath, '');
     }
   }
-  agent ??= new DdpgAgent({ ...options.agent, stateDim: env.stateDim, seed: options.seed, warmupEpisodes: warmup });
+  // Exploration decays to a tenth of its initial width over the episodes after the warm-up (the reference's fixed
+  // 0.95 per episode leaves almost no exploration after 50 of them: 0.95^50 = 0.08); options.agent.sigmaDecay wins.
+  const sigmaDecay = options.agent?.sigmaDecay ?? 0.1 ** (1 / Math.max(1, options.episodes - warmup));
+  agent ??= new DdpgAgent({ ...options.agent, sigmaDecay, stateDim: env.stateDim, seed: options.seed, warmupEpisodes: warmup });
 
   const originalAccuracy = env.originalAccuracy();
   const original = { macs: env.originalMacs, params: env.originalParams };
