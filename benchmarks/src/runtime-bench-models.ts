@@ -15,6 +15,13 @@ export interface Variant extends VariantInfo {
   graph: Graph;
 }
 
+/**
+ * Kept channels of the uniformly pruned ResNet-20 are rounded up to a multiple of this (`channelRound`): odd counts
+ * (11, 23, 45 at ratio 0.71) leave the 8-wide AVX2 microkernels' last vector mostly empty, so a deployment prunes to
+ * multiples of 4 or 8 (the AMC reference rounds to 8; 8 is too coarse for 16-channel stages).
+ */
+export const CHANNEL_ROUND = 4;
+
 /** The uniform preserve ratios tried for the ~50%-MACs channel-pruned ResNet-20. */
 export const PRESERVE_RATIO_CANDIDATES: readonly number[] = Array.from({ length: 46 }, (_, i) => Math.round((0.5 + i * 0.01) * 100) / 100);
 
@@ -34,20 +41,20 @@ export async function resnet20Variant(): Promise<{ variant: Variant; pretrained:
 
 /**
  * ResNet-20 channel-pruned with one uniform preserve ratio over every prunable group (inner and residual), the
- * ratio among {@link PRESERVE_RATIO_CANDIDATES} whose MACs are closest to `goal` of the original's (no
+ * kept counts rounded up to a multiple of {@link CHANNEL_ROUND}, the ratio among {@link PRESERVE_RATIO_CANDIDATES} whose MACs are closest to `goal` of the original's (no
  * reconstruction: it changes the weights, not the cost).
  */
 export function channelPrunedVariant(base: Variant, goal: number): { variant: Variant; ratio: number; macsRatio: number } {
   const groups = findGroups(base.graph);
   const prunable = groups.filter((g) => g.prunable);
-  const macsOf = (ratio: number): number => pruneChannels(base.graph, new Map(prunable.map((g) => [g.id, ratio])), { groups }).macs / base.macs;
+  const macsOf = (ratio: number): number => pruneChannels(base.graph, new Map(prunable.map((g) => [g.id, ratio])), { groups, channelRound: CHANNEL_ROUND }).macs / base.macs;
   const { ratio, macsRatio } = closestRatio(PRESERVE_RATIO_CANDIDATES, PRESERVE_RATIO_CANDIDATES.map(macsOf), goal);
-  const pruned = pruneChannels(base.graph, new Map(prunable.map((g) => [g.id, ratio])), { groups });
+  const pruned = pruneChannels(base.graph, new Map(prunable.map((g) => [g.id, ratio])), { groups, channelRound: CHANNEL_ROUND });
   const t = pruned.graph.totals();
   return {
     variant: {
       id: 'resnet20-pruned',
-      description: `pruneChannels: preserve ratio ${ratio} on all ${prunable.length} prunable groups (inner and residual), MACs ${(macsRatio * 100).toFixed(1)}% of unpruned`,
+      description: `pruneChannels: preserve ratio ${ratio} on all ${prunable.length} prunable groups (inner and residual), kept channels rounded up to a multiple of ${CHANNEL_ROUND}, MACs ${(macsRatio * 100).toFixed(1)}% of unpruned`,
       macs: t.macs,
       params: t.params,
       graph: pruned.graph,

@@ -5,6 +5,7 @@ import { ErrorCode, Rng, argumentError } from '@amc/core';
 import { findGroups, mapIndices, type ChannelGroup, type Conv2dNode, type DenseNode, type Graph } from '@amc/graph';
 import { leastSquares } from '@amc/kernels';
 import { nodeOutput } from './activations.js';
+import { drawPositions, gatherRows, outputPositions } from './im2col.js';
 import { checkGraph, checkOptions } from './checks.js';
 
 /** Calibration images: `count` samples, NHWC, `count * inputSize` floats (normalised as for the model). */
@@ -50,14 +51,6 @@ export interface ReconstructResult {
 }
 
 const OPERATION = 'reconstructConsumers';
-
-/** `k` distinct positions in [0, n), ascending (all of them when k >= n). */
-function samplePositions(rng: Rng, n: number, k: number): number[] {
-  if (k >= n) return Array.from({ length: n }, (_, i) => i);
-  const chosen = new Set<number>();
-  while (chosen.size < k) chosen.add(rng.int(n));
-  return [...chosen].sort((a, b) => a - b);
-}
 
 function checkCount(argument: string, value: unknown, min: number): number {
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min) {
@@ -113,7 +106,7 @@ export function reconstructConsumers(
     throw argumentError(ErrorCode.InvalidArgument, OPERATION, 'pruned', `a pruned copy of ${original.name} (same nodes)`, pruned.name);
   }
   const o = checkOptions<ReconstructOptions>(OPERATION, options, ['positionsPerImage', 'seed', 'ridge', 'groups', 'batchSize']);
-  const positions = checkCount('options.positionsPerImage', o.positionsPerImage ?? 10, 1);
+  const positionsPerImage = checkCount('options.positionsPerImage', o.positionsPerImage ?? 10, 1);
   const seed = checkCount('options.seed', o.seed ?? 0, 0);
   const batchSize = checkCount('options.batchSize', o.batchSize ?? 64, 1);
   if (o.ridge !== undefined && (typeof o.ridge !== 'number' || !(o.ridge >= 0) || !Number.isFinite(o.ridge))) {
@@ -163,68 +156,23 @@ export function reconstructConsumers(
     const outChannels = keptOutputs(groups, kept, id, outAxis) ?? Array.from({ length: node.outputShape.at(-1) as number }, (_, i) => i);
     const fullOut = original.node(id).outputShape.at(-1) as number;
     const bias = node.weights.bias?.data;
-    const inShape = node.inputShapes[0] as number[];
-    const cin = inShape.at(-1) as number;
     const outs = outChannels.length;
 
-    let rows: number;
-    let cols: number;
-    let xRows: Float32Array;
-    let yRows: Float32Array;
-    if (node.kind === 'conv2d') {
-      const [kh, kw] = node.attrs.kernelSize;
-      const [sh, sw] = node.attrs.strides;
-      const [dh, dw] = node.attrs.dilation;
-      const [top, , left] = node.attrs.pads;
-      const [h, w] = inShape as [number, number, number];
-      const [oh, ow] = node.outputShape as [number, number, number];
-      const per = Math.min(positions, oh * ow);
-      rows = count * per;
-      cols = kh * kw * cin;
-      xRows = new Float32Array(rows * cols);
-      yRows = new Float32Array(rows * outs);
-      let r = 0;
-      for (let n = 0; n < count; n++) {
-        for (const p of samplePositions(rng, oh * ow, per)) {
-          const py = Math.floor(p / ow);
-          const px = p % ow;
-          let col = 0;
-          for (let i = 0; i < kh; i++) {
-            const iy = py * sh - top + i * dh;
-            for (let j = 0; j < kw; j++, col += cin) {
-              const ix = px * sw - left + j * dw;
-              if (iy < 0 || iy >= h || ix < 0 || ix >= w) continue;
-              const from = ((n * h + iy) * w + ix) * cin;
-              xRows.set(x.subarray(from, from + cin), r * cols + col);
-            }
-          }
-          const yFrom = ((n * oh + py) * ow + px) * fullOut;
-          outChannels.forEach((c, k) => {
-            yRows[r * outs + k] = (y[yFrom + c] as number) - (bias?.[k] ?? 0);
-          });
-          r++;
-        }
+    const positions = drawPositions(rng, node, count, positionsPerImage);
+    const { data: xRows, rows, cols } = gatherRows(node, x, positions);
+    // Y at the same positions: the conv's output pixel, or the dense layer's output row.
+    const perImage = outputPositions(node);
+    const yRows = new Float32Array(rows * outs);
+    let r = 0;
+    positions.forEach((list, n) => {
+      for (const p of list) {
+        const yFrom = (n * perImage + p) * fullOut;
+        outChannels.forEach((c, k) => {
+          yRows[r * outs + k] = (y[yFrom + c] as number) - (bias?.[k] ?? 0);
+        });
+        r++;
       }
-    } else {
-      const positionsPer = inShape.slice(0, -1).reduce((a, b) => a * b, 1);
-      const per = Math.min(positions, positionsPer);
-      rows = count * per;
-      cols = cin;
-      xRows = new Float32Array(rows * cols);
-      yRows = new Float32Array(rows * outs);
-      let r = 0;
-      for (let n = 0; n < count; n++) {
-        for (const p of samplePositions(rng, positionsPer, per)) {
-          const from = (n * positionsPer + p) * cin;
-          xRows.set(x.subarray(from, from + cin), r * cols);
-          const yFrom = (n * positionsPer + p) * fullOut;
-          outChannels.forEach((c, k) => {
-            yRows[r * outs + k] = (y[yFrom + c] as number) - (bias?.[k] ?? 0);
-          });
-          r++;
-        }
-      }
-    }
+    });
     const fit = leastSquares({ data: xRows, shape: [rows, cols] }, { data: yRows, shape: [rows, outs] }, o.ridge === undefined ? {} : { ridge: o.ridge });
     // [cols, outs] row-major is the kernel's own layout ([kh, kw, cin, cout] or [in, units]).
     node.weights.kernel.data.set(fit.weights.data);

@@ -13,7 +13,7 @@
 import { ErrorCode, AmcError, Rng } from '@amc/core';
 import type { Conv2dNode, DenseNode, Graph } from '@amc/graph';
 import { gemm, leastSquares } from '@amc/kernels';
-import { nodeOutput } from '@amc/prune';
+import { drawPositions, gatherRows, nodeOutput } from '@amc/prune';
 
 /** The cached factor of one consumer layer. */
 export interface ConsumerFactor {
@@ -42,61 +42,6 @@ export interface CalibrationCacheOptions {
   seed: number;
   /** Batch size of the forward passes. Default 128. */
   batchSize?: number;
-}
-
-function samplePositions(rng: Rng, n: number, k: number): number[] {
-  if (k >= n) return Array.from({ length: n }, (_, i) => i);
-  const chosen = new Set<number>();
-  while (chosen.size < k) chosen.add(rng.int(n));
-  return [...chosen].sort((a, b) => a - b);
-}
-
-/** im2col rows of `node` at sampled output positions of every image, from its input features `x`. */
-function im2colRows(node: Conv2dNode | DenseNode, x: Float32Array, count: number, positions: number, rng: Rng): { data: Float32Array; rows: number; cols: number } {
-  const inShape = node.inputShapes[0] as number[];
-  const cin = inShape.at(-1) as number;
-  if (node.kind === 'dense') {
-    const per = inShape.slice(0, -1).reduce((a, b) => a * b, 1);
-    const k = Math.min(positions, per);
-    const data = new Float32Array(count * k * cin);
-    let r = 0;
-    for (let n = 0; n < count; n++) {
-      for (const p of samplePositions(rng, per, k)) {
-        const from = (n * per + p) * cin;
-        data.set(x.subarray(from, from + cin), r * cin);
-        r++;
-      }
-    }
-    return { data, rows: count * k, cols: cin };
-  }
-  const [kh, kw] = node.attrs.kernelSize;
-  const [sh, sw] = node.attrs.strides;
-  const [dh, dw] = node.attrs.dilation;
-  const [top, , left] = node.attrs.pads;
-  const [h, w] = inShape as [number, number, number];
-  const [oh, ow] = node.outputShape as [number, number, number];
-  const k = Math.min(positions, oh * ow);
-  const cols = kh * kw * cin;
-  const data = new Float32Array(count * k * cols);
-  let r = 0;
-  for (let n = 0; n < count; n++) {
-    for (const p of samplePositions(rng, oh * ow, k)) {
-      const py = Math.floor(p / ow);
-      const px = p % ow;
-      let col = 0;
-      for (let i = 0; i < kh; i++) {
-        const iy = py * sh - top + i * dh;
-        for (let j = 0; j < kw; j++, col += cin) {
-          const ix = px * sw - left + j * dw;
-          if (iy < 0 || iy >= h || ix < 0 || ix >= w) continue;
-          const from = ((n * h + iy) * w + ix) * cin;
-          data.set(x.subarray(from, from + cin), r * cols + col);
-        }
-      }
-      r++;
-    }
-  }
-  return { data, rows: count * k, cols };
 }
 
 /**
@@ -162,7 +107,7 @@ export function buildCalibrationCache(graph: Graph, consumers: readonly number[]
       x = nodeOutput(graph, source, calibration, count, false, batchSize);
       features.set(source, x);
     }
-    const { data, rows, cols } = im2colRows(node, x, count, positions, rng);
+    const { data, rows, cols } = gatherRows(node, x, drawPositions(rng, node, count, positions));
     const gram = gemm(data, data, [cols, cols, rows], { transA: true });
     const root = choleskyRoot(gram, cols);
     const kernel = node.weights.kernel.data;
