@@ -119,9 +119,14 @@ export class Graph {
     return totals;
   }
 
-  /** A deep copy: new node objects, attributes, shapes and weight arrays; nothing is shared with this graph. */
-  clone(): Graph {
-    const copyWeight = (w: WeightTensor): WeightTensor => ({ data: w.data.slice(), shape: [...w.shape], trainable: w.trainable });
+  /**
+   * A deep copy: new node objects, attributes, shapes and weight arrays; nothing is shared with this graph. With
+   * `shareWeights`, the weight tensors are new objects over the **same** data arrays (no copy of the weights; a
+   * pass that replaces tensors, like pruning, never touches this graph, but writing into a shared array would).
+   */
+  clone(options?: { shareWeights?: boolean }): Graph {
+    const share = options?.shareWeights === true;
+    const copyWeight = (w: WeightTensor): WeightTensor => ({ data: share ? w.data : w.data.slice(), shape: [...w.shape], trainable: w.trainable });
     const nodes = this.nodes.map((node) => {
       const weights: Record<string, WeightTensor> = {};
       for (const [key, value] of Object.entries(node.weights as Record<string, WeightTensor | undefined>)) {

@@ -19,6 +19,11 @@ export interface PruneChannelsOptions {
   channelRound?: number;
   /** The groups of `graph`, when already computed (`findGroups(graph)`); default: computed here. */
   groups?: readonly ChannelGroup[];
+  /**
+   * Share the weight arrays of the tensors pruning does not slice with `graph` instead of copying them (what a
+   * search does per candidate: only the sliced tensors are new). Treat the shared arrays as read-only. Default false.
+   */
+  shareWeights?: boolean;
 }
 
 /** Result of {@link pruneChannels}. */
@@ -69,7 +74,7 @@ function describeGroup(group: ChannelGroup): string {
  */
 export function pruneChannels(graph: Graph, decisions: PruneDecisions, options?: PruneChannelsOptions): PruneResult {
   checkGraph(OPERATION, 'graph', graph);
-  const o = checkOptions<PruneChannelsOptions>(OPERATION, options, ['channelRound', 'groups']);
+  const o = checkOptions<PruneChannelsOptions>(OPERATION, options, ['channelRound', 'groups', 'shareWeights']);
   const channelRound = o.channelRound ?? 1;
   if (!Number.isSafeInteger(channelRound) || channelRound < 1) {
     throw argumentError(ErrorCode.InvalidArgument, OPERATION, 'options.channelRound', 'a positive integer', o.channelRound);
@@ -130,7 +135,7 @@ export function pruneChannels(graph: Graph, decisions: PruneDecisions, options?:
     }
   }
 
-  const pruned = graph.clone();
+  const pruned = graph.clone({ shareWeights: o.shareWeights === true });
   for (const { node: id, weight, axis, remove } of removals.values()) {
     const node = pruned.node(id);
     const weights = node.weights as Record<string, WeightTensor | undefined>;

@@ -105,6 +105,30 @@ describe('reconstructConsumers', () => {
     expect(meanSquaredError(compile(pruned.graph).predict(images, 64), reference)).toBeGreaterThan(1e-4);
   });
 
+  it('refits the pointwise kernel of a separable-conv consumer on the depthwise outputs', () => {
+    const init = (seed: number) => ({ kernelInitializer: tfl.initializers.glorotUniform({ seed }) });
+    const x = tfl.input({ shape: [28, 28, 1] });
+    const a = tfl.layers.conv2d({ filters: 8, kernelSize: 3, padding: 'same', activation: 'relu', name: 'a', ...init(1) }).apply(x) as tfl.SymbolicTensor;
+    const sep = tfl.layers
+      .separableConv2d({ filters: 6, kernelSize: 3, padding: 'same', depthMultiplier: 2, name: 'sep', depthwiseInitializer: tfl.initializers.glorotUniform({ seed: 2 }), pointwiseInitializer: tfl.initializers.glorotUniform({ seed: 3 }) })
+      .apply(a) as tfl.SymbolicTensor;
+    const model = tfl.model({ inputs: x, outputs: sep });
+    const graph = importModel(model);
+    model.dispose();
+    const g = findGroups(graph);
+    const group = g.find((c) => c.producers.some((p) => p.name === 'a'))!;
+    const pruned = pruneChannels(graph, new Map([[group.id, 0.5]]), { groups: g });
+    const { graph: refit, layers, skipped } = reconstructConsumers(graph, pruned.graph, pruned.kept, { images: calibration.subarray(0, 64 * 28 * 28), count: 64 }, { groups: g, seed: 2 });
+    expect(skipped).toEqual([]);
+    expect(layers).toMatchObject([{ name: 'sep', kind: 'separableConv2d', cols: 8, outs: 6 }]);
+    const n = 64;
+    const images = heldOut.subarray(0, n * 28 * 28);
+    const reference = compile(graph).predict(images, n);
+    const before = meanSquaredError(compile(pruned.graph).predict(images, n), reference);
+    const after = meanSquaredError(compile(refit).predict(images, n), reference);
+    expect(after).toBeLessThan(0.8 * before);
+  });
+
   it('prefixGraph keeps the ancestors of a node, renumbered, and can drop its activation', () => {
     const prefix = prefixGraph(resnet, resnet.node('stage1.block0.conv2').id, true);
     expect(prefix.nodes.at(-1)?.name).toBe('stage1.block0.conv2');

@@ -2,7 +2,7 @@
  * Least-squares reconstruction of the consumers of pruned groups (AMC-SPEC section 4.2).
  */
 import { ErrorCode, Rng, argumentError } from '@amc/core';
-import { findGroups, mapIndices, type ChannelGroup, type Conv2dNode, type DenseNode, type Graph } from '@amc/graph';
+import { findGroups, mapIndices, type ChannelGroup, type Conv2dNode, type DenseNode, type Graph, type SeparableConv2dNode } from '@amc/graph';
 import { leastSquares } from '@amc/kernels';
 import { nodeOutput } from './activations.js';
 import { drawPositions, gatherRows, outputPositions } from './im2col.js';
@@ -31,7 +31,8 @@ export interface ReconstructOptions {
 /** What was refitted for one layer. */
 export interface ReconstructedLayer {
   name: string;
-  kind: 'conv2d' | 'dense';
+  /** `separableConv2d`: its pointwise kernel was refitted on the depthwise outputs. */
+  kind: 'conv2d' | 'dense' | 'separableConv2d';
   /** Least-squares rows (sampled positions), columns (kh * kw * kept input channels) and outputs. */
   rows: number;
   cols: number;
@@ -46,7 +47,7 @@ export interface ReconstructResult {
   /** A new graph: `pruned` with the consumers' weights refitted (`pruned` itself is untouched). */
   graph: Graph;
   layers: ReconstructedLayer[];
-  /** Consumers of pruned groups that were not refitted (separable convs), by name. */
+  /** Consumers of pruned groups that were not refitted (depthwise-only consumers have nothing to refit), by name. */
   skipped: string[];
 }
 
@@ -59,13 +60,71 @@ function checkCount(argument: string, value: unknown, min: number): number {
   return value;
 }
 
+/**
+ * A separable conv consumer: its depthwise kernel was sliced with its inputs (nothing to refit there), and its
+ * pointwise kernel is refitted so that `depthwise(x_pruned) W' ~ Y - b`, X being the depthwise outputs of the
+ * pruned model's input at the sampled positions (computed from the im2col rows and the pruned depthwise kernel).
+ */
+function refitPointwise(
+  original: Graph,
+  result: Graph,
+  node: SeparableConv2dNode,
+  groups: readonly ChannelGroup[],
+  kept: ReadonlyMap<number, number[]>,
+  images: Float32Array,
+  count: number,
+  positionsPerImage: number,
+  rng: Rng,
+  batchSize: number,
+  ridge: number | undefined,
+): ReconstructedLayer {
+  const x = nodeOutput(result, node.inputs[0] as number, images, count, false, batchSize);
+  const y = nodeOutput(original, node.id, images, count, true, batchSize);
+  // The im2col geometry of a separable conv is its depthwise conv's: gather rows as for a conv with its attrs.
+  const asConv = node as unknown as Conv2dNode;
+  const positions = drawPositions(rng, asConv, count, positionsPerImage);
+  const { data: patches, rows } = gatherRows(asConv, x, positions);
+  const dw = node.weights.depthwiseKernel;
+  const [kh, kw, cin, m] = dw.shape as [number, number, number, number];
+  const cols = cin * m;
+  const xRows = new Float32Array(rows * cols);
+  for (let r = 0; r < rows; r++) {
+    for (let b = 0; b < kh * kw; b++) {
+      for (let c = 0; c < cin; c++) {
+        const v = patches[r * kh * kw * cin + b * cin + c] as number;
+        if (v === 0) continue;
+        for (let k = 0; k < m; k++) xRows[r * cols + c * m + k] = (xRows[r * cols + c * m + k] as number) + v * (dw.data[(b * cin + c) * m + k] as number);
+      }
+    }
+  }
+  const fullOut = original.node(node.id).outputShape.at(-1) as number;
+  const outChannels = keptOutputs(groups, kept, node.id, 3, 'pointwiseKernel') ?? Array.from({ length: node.outputShape.at(-1) as number }, (_, i) => i);
+  const outs = outChannels.length;
+  const bias = node.weights.bias?.data;
+  const perImage = outputPositions(asConv);
+  const yRows = new Float32Array(rows * outs);
+  let r = 0;
+  positions.forEach((list, n) => {
+    for (const p of list) {
+      const yFrom = (n * perImage + p) * fullOut;
+      outChannels.forEach((c, k) => {
+        yRows[r * outs + k] = (y[yFrom + c] as number) - (bias?.[k] ?? 0);
+      });
+      r++;
+    }
+  });
+  const fit = leastSquares({ data: xRows, shape: [rows, cols] }, { data: yRows, shape: [rows, outs] }, ridge === undefined ? {} : { ridge });
+  node.weights.pointwiseKernel.data.set(fit.weights.data);
+  return { name: node.name, kind: 'separableConv2d', rows, cols, outs, residual: fit.residual, solver: fit.solver };
+}
+
 /** Kept output channels of `node` (a producer of a pruned group), or undefined when its outputs are all kept. */
-function keptOutputs(groups: readonly ChannelGroup[], kept: ReadonlyMap<number, number[]>, node: number, axis: number): number[] | undefined {
+function keptOutputs(groups: readonly ChannelGroup[], kept: ReadonlyMap<number, number[]>, node: number, axis: number, weight = 'kernel'): number[] | undefined {
   for (const [id, keep] of kept) {
     const group = groups[id] as ChannelGroup;
     if (keep.length === group.channels) continue;
     const member = group.producers.find((m) => m.node === node);
-    const slice = member?.slices.find((s) => s.weight === 'kernel' && s.axis === axis);
+    const slice = member?.slices.find((s) => s.weight === weight && s.axis === axis);
     if (slice !== undefined) return mapIndices(slice.map, keep);
   }
   return undefined;
@@ -139,7 +198,7 @@ export function reconstructConsumers(
     const group = groups[id] as ChannelGroup;
     if (keep.length === group.channels) continue;
     for (const m of group.consumers) {
-      if (m.kind === 'conv2d' || m.kind === 'dense') targets.add(m.node);
+      if (m.kind === 'conv2d' || m.kind === 'dense' || m.kind === 'separableConv2d') targets.add(m.node);
       else skipped.add(m.name);
     }
   }
@@ -148,7 +207,12 @@ export function reconstructConsumers(
   const rng = new Rng(seed);
   const layers: ReconstructedLayer[] = [];
   for (const id of [...targets].sort((a, b) => a - b)) {
-    const node = result.node(id) as Conv2dNode | DenseNode;
+    const target = result.node(id);
+    if (target.kind === 'separableConv2d') {
+      layers.push(refitPointwise(original, result, target, groups, kept, calibration.images, count, positionsPerImage, rng, batchSize, o.ridge));
+      continue;
+    }
+    const node = target as Conv2dNode | DenseNode;
     const source = node.inputs[0] as number;
     const x = nodeOutput(result, source, calibration.images, count, false, batchSize);
     const y = nodeOutput(original, id, calibration.images, count, true, batchSize);

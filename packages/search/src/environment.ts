@@ -282,7 +282,8 @@ export class CompressionEnvironment {
       const r = ratios[i] as number;
       if (r < 1) decisions.set(u.id, r);
     });
-    const pruned = pruneChannels(this.original, decisions, { groups: this.groups });
+    // Only the sliced tensors are new: the candidate shares every untouched weight array with the original.
+    const pruned = pruneChannels(this.original, decisions, { groups: this.groups, shareWeights: true });
     const reconstructed: CachedReconstruction[] = [];
     if (this.cache.size > 0 && decisions.size > 0) {
       for (const [id, factor] of this.cache) {

@@ -62,6 +62,23 @@ describe('CompressionEnvironment', () => {
     }
   });
 
+  it('a candidate shares the untouched weights with the original and never writes into them', () => {
+    const e = env(resnet);
+    const before = resnet.nodes.map((n) => Object.values(n.weights as Record<string, { data: Float32Array }>).map((t) => t.data.slice()));
+    const applied = e.apply(e.units.map((_, t) => e.quantize(t, t % 2 === 0 ? 0.5 : 1)));
+    expect(applied.reconstructed.length).toBeGreaterThan(0);
+    let shared = 0;
+    resnet.nodes.forEach((n, i) => {
+      const original = Object.values(n.weights as Record<string, { data: Float32Array }>);
+      original.forEach((t, k) => expect(t.data, n.name).toEqual(before[i]![k]));
+      const candidate = Object.values(applied.graph.node(n.name).weights as Record<string, { data: Float32Array }>);
+      candidate.forEach((t, k) => {
+        if (t.data === original[k]!.data) shared++;
+      });
+    });
+    expect(shared).toBeGreaterThan(0);
+  });
+
   it('the same holds through depthwise convs, residual adds and rounding to 8 channels (MobileNet-V2)', () => {
     const mobilenet = importModel(createModel('mobilenetV2', { seed: 1 }));
     const e = env(mobilenet, 'channel', { channelRound: 8, reconstruct: false });
