@@ -228,7 +228,7 @@ function parseDemo(args: string[]): DemoCommandOptions | 'help' {
   if (positionals.length > 0) throw new UsageError(`amc demo: unexpected argument ${positionals[0]}`);
   const threads = num('threads', values.threads, true, 1);
   return {
-    episodes: num('episodes', values.episodes, true, 1) ?? 300,
+    episodes: num('episodes', values.episodes, true, 1) ?? 400,
     finetuneEpochs: num('finetune-epochs', values['finetune-epochs'], true, 0) ?? 1,
     out: values.out ?? 'runs/demo',
     ...(threads === undefined ? {} : { threads }),

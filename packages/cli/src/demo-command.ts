@@ -12,7 +12,7 @@ export const DEMO_HELP = `amc demo: compress the pretrained ResNet-20 to 50% of 
 
 Usage: amc demo [options]
 
-  --episodes <n>            search episodes [300]
+  --episodes <n>            search episodes (the first quarter, at most 100, are random warm-up) [400]
   --finetune-epochs <n>     [1]
   --out <dir>               [runs/demo]
   --threads <n>             native threads [all cores]

@@ -76,7 +76,7 @@ export interface SearchProgress {
   episode: number;
   episodes: number;
   best: BestPolicy;
-  /** Estimated milliseconds left, from the mean episode time of this run. */
+  /** Estimated milliseconds left, from the mean time of the last 20 episodes. */
   etaMs: number;
 }
 
@@ -233,9 +233,11 @@ export async function runSearch(env: CompressionEnvironment, options: SearchOpti
   const originalAccuracy = env.originalAccuracy();
   const original = { macs: env.originalMacs, params: env.originalParams };
   const total = { act: 0, prune: 0, evaluate: 0, update: 0 };
-  const began = performance.now();
+  // The ETA uses the last episodes only: after the warm-up an episode also pays for agent updates.
+  const recent: number[] = [];
   for (let episode = start; episode < options.episodes; episode++) {
-    let t0 = performance.now();
+    const episodeStart = performance.now();
+    let t0 = episodeStart;
     const decided: number[] = [];
     const states: Float64Array[] = [];
     const actions: number[] = [];
@@ -297,8 +299,9 @@ export async function runSearch(env: CompressionEnvironment, options: SearchOpti
       const state: SearchState = { format: 'amc-search-state', version: 1, key, nextEpisode: episode + 1, logLines, best, agent: agent.toJSON(), metadata: options.metadata ?? {} };
       await writeFileAtomic(statePath, JSON.stringify(state));
     }
-    const done = episode + 1 - start;
-    const etaMs = ((performance.now() - began) / done) * (options.episodes - episode - 1);
+    recent.push(performance.now() - episodeStart);
+    if (recent.length > 20) recent.shift();
+    const etaMs = (recent.reduce((a, b) => a + b, 0) / recent.length) * (options.episodes - episode - 1);
     options.onEpisode?.(record, { episode, episodes: options.episodes, best, etaMs });
   }
   if (best === null) {
