@@ -1,3 +1,3 @@
 import { defineConfig } from 'vitest/config';
 
-export default defineConfig({ test: { include: ['src/**/*.test.ts'], pool: 'forks', testTimeout: 60_000 } });
+export default defineConfig({ test: { include: ['src/**/*.test.ts'], pool: 'forks', testTimeout: 60_000, hookTimeout: 120_000 } });
