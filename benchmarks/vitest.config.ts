@@ -4,6 +4,7 @@ export default defineConfig({
   test: {
     // Only the harness's pure helpers are tested; the benchmarks themselves never run under `npm test`.
     include: ['src/**/*.test.ts'],
-    testTimeout: 10_000, hookTimeout: 120_000,
+    testTimeout: 10_000,
+    hookTimeout: 120_000,
   },
 });

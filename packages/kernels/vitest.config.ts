@@ -5,6 +5,7 @@ export default defineConfig({
     include: ['src/**/*.test.ts'],
     // Native kernels hold process-wide settings (ISA cap, threads); forks isolate test files from each other.
     pool: 'forks',
-    testTimeout: 120_000, hookTimeout: 120_000,
+    testTimeout: 120_000,
+    hookTimeout: 120_000,
   },
 });
