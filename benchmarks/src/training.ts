@@ -14,7 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { BACKEND_NAME } from '@amc/tfjs';
-import { DEFAULT_RECIPE, createModel } from '@amc/zoo';
+import { DEFAULT_RECIPE, createModel, createSgdState, sgdMomentumStep } from '@amc/zoo';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { setNumThreads } from './amc.js';
@@ -68,12 +68,6 @@ function firstBatch(inputs: Inputs, batch: number): { images: Float32Array; labe
   return { images: inputs.images.subarray(0, batch * per), labels: inputs.labels.subarray(0, batch) };
 }
 
-/** Weight decay applies to conv / dense kernels only (as in @amc/zoo's trainModel). */
-function decays(v: tfl.LayerVariable): boolean {
-  const name = v.originalName ?? v.name;
-  return /(^|\/)kernel(_\d+)?$/.test(name);
-}
-
 /** A training step and its state (momentum buffers). */
 interface Trainer {
   /** One step; returns the loss. */
@@ -82,45 +76,16 @@ interface Trainer {
 }
 
 /**
- * The training step of `@amc/zoo`'s `trainModel` (packages/zoo/src/train.ts), mirrored: inside one `tf.tidy`, the
+ * The training step of `@amc/zoo`'s `trainModel`, the same function (`sgdMomentumStep`): inside one `tf.tidy`, the
  * batch tensor and one-hot labels, `tf.variableGrads` of softmax cross-entropy over `model.trainableWeights`
  * (forward with `training: true`), weight decay on kernels, the momentum update `v = m v + g`, `w -= lr v` with tf
  * ops, the accuracy count, and the read-back of loss and hits (`dataSync`).
  */
 function makeTrainer(model: tfl.LayersModel, images: Float32Array, labelData: Int32Array): Trainer {
-  const batch = labelData.length;
-  const trainable = model.trainableWeights;
-  const velocity = trainable.map((w) => tf.tidy(() => tf.variable(tf.zerosLike(w.read()), false)));
-  const decayMask = trainable.map(decays);
-  const lr = RECIPE.learningRate;
+  const state = createSgdState(model);
   return {
-    step(): number {
-      const [lossValue] = tf.tidy(() => {
-        const x = tf.tensor4d(images, [batch, ...INPUT_SHAPE]);
-        const labels = tf.tensor1d(labelData, 'int32');
-        const y = tf.oneHot(labels, NUM_CLASSES);
-        let logits: tf.Tensor | undefined;
-        const { value, grads } = tf.variableGrads(() => {
-          logits = tf.keep(model.apply(x, { training: true }) as tf.Tensor);
-          return tf.losses.softmaxCrossEntropy(y, logits) as tf.Scalar;
-        }, trainable.map((w) => w.read() as tf.Variable));
-        trainable.forEach((w, i) => {
-          const variable = w.read() as tf.Variable;
-          let g = grads[variable.name] as tf.Tensor;
-          if (decayMask[i] === true && RECIPE.weightDecay > 0) g = tf.add(g, tf.mul(variable, RECIPE.weightDecay));
-          const v = velocity[i] as tf.Variable;
-          v.assign(tf.add(tf.mul(v, RECIPE.momentum), g));
-          variable.assign(tf.sub(variable, tf.mul(v, lr)));
-        });
-        const correct = tf.sum(tf.cast(tf.equal(tf.argMax(logits as tf.Tensor, 1), labels), 'int32'));
-        (logits as tf.Tensor).dispose();
-        return [value.dataSync()[0] as number, correct.dataSync()[0] as number];
-      });
-      return lossValue;
-    },
-    dispose(): void {
-      tf.dispose(velocity);
-    },
+    step: () => sgdMomentumStep(model, state, images, labelData, INPUT_SHAPE, NUM_CLASSES, RECIPE)[0],
+    dispose: () => tf.dispose(state.velocity),
   };
 }
 

@@ -1,16 +1,7 @@
 import { ErrorCode, argumentError } from '@amc/core';
 
-/** Throws AMC_INVALID_ARGUMENT unless `value` is undefined or a plain options object; returns it or `{}`. */
-export function checkOptions<T extends object>(op: string, value: unknown, known: readonly string[], argument = 'options'): Partial<T> {
-  if (value === undefined) return {};
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw argumentError(ErrorCode.InvalidArgument, op, argument, 'an options object or undefined', value);
-  }
-  for (const key of Object.keys(value)) {
-    if (!known.includes(key)) throw argumentError(ErrorCode.InvalidArgument, op, `${argument}.${key}`, `one of ${known.join(', ')}`, key);
-  }
-  return value as Partial<T>;
-}
+/** Options objects are checked by the shared @amc/core helper. */
+export { checkOptions } from '@amc/core';
 
 /** Throws AMC_INVALID_ARGUMENT unless `value` is a safe integer in [min, max]. */
 export function checkInteger(op: string, argument: string, value: unknown, min: number, max = Number.MAX_SAFE_INTEGER): number {

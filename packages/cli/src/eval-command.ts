@@ -43,7 +43,7 @@ export async function runEvalCommand(o: EvalCommandOptions, io: CliIo): Promise<
   const sparse = compiled.steps.filter((s) => s.kernel === 'csr' || s.kernel === 'bcsr').length;
   io.out(`${o.model} on ${o.data} ${o.split} (${split.count} images): accuracy ${(100 * accuracy).toFixed(2)}%, loss ${loss.toFixed(4)}`);
   io.out(`MACs ${formatCount(totals.macs)}, params ${formatCount(totals.params)} (nonzero ${formatCount(nonzeroParams(graph))}), ${sparse} layer(s) on sparse kernels`);
-  const ms = measureLatency(graph, split.images, o.batch);
+  const ms = measureLatency(compiled, split.images, o.batch);
   io.out(`${(split.count / seconds).toFixed(0)} images/s over the split; ${ms.toFixed(1)} ms per batch of ${o.batch} (median of 7)`);
   return 0;
 }

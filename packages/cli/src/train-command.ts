@@ -10,6 +10,7 @@ import { DEFAULT_RECIPE, MODEL_NAMES, type ModelName, createModel, isModelName, 
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import type { CliIo } from './io.js';
+import { formatDuration } from './sources.js';
 
 export const TRAIN_HELP = `amc train: train a model on Fashion-MNIST (checkpoints every epoch and every 5 minutes; rerun to resume)
 
@@ -61,14 +62,6 @@ function subset(data: Dataset, n: number): Dataset {
   if (n >= data.count) return data;
   const size = data.shape[0] * data.shape[1] * data.shape[2];
   return createDataset(data.images.subarray(0, n * size), data.labels.subarray(0, n), data.shape, data.numClasses, data.classNames);
-}
-
-function formatDuration(seconds: number): string {
-  if (!Number.isFinite(seconds)) return '?';
-  const s = Math.round(seconds);
-  const h = Math.floor(s / 3600);
-  const m = Math.floor((s % 3600) / 60);
-  return h > 0 ? `${h}h${String(m).padStart(2, '0')}m` : `${m}m${String(s % 60).padStart(2, '0')}s`;
 }
 
 async function useBackend(name: string): Promise<void> {

@@ -5,3 +5,4 @@ export type { RngState } from './rng.js';
 export { ACTIVATIONS, sizeOfShape } from './types.js';
 export type { Activation, FloatTensor, Shape } from './types.js';
 export { writeFileAtomic } from './fs.js';
+export { checkOptions } from './options.js';

@@ -59,6 +59,25 @@ export function checkTopology(jsonPath: string, json: unknown): void {
 }
 
 /**
+ * Reads and parses a model.json. Internal (also used by loadSparseModel).
+ *
+ * @throws AmcError AMC_IO when the file is missing, unreadable or not JSON.
+ */
+export async function readModelJson(op: string, jsonPath: string): Promise<Record<string, unknown>> {
+  let text: string;
+  try {
+    text = await readFile(jsonPath, 'utf8');
+  } catch (cause) {
+    throw new AmcError(ErrorCode.Io, `${op}: cannot read a tfjs model.json at ${jsonPath}`, { operation: op, argument: 'path', expected: 'a readable model.json', received: jsonPath, cause });
+  }
+  try {
+    return JSON.parse(text) as Record<string, unknown>;
+  } catch (cause) {
+    throw new AmcError(ErrorCode.Io, `${op}: ${jsonPath} is not valid JSON (corrupt or not a model.json)`, { operation: op, argument: 'path', expected: 'a JSON model.json', received: jsonPath, cause });
+  }
+}
+
+/**
  * Loads a tfjs layers model saved on disk (`path` is its folder or its model.json, e.g. from `saveModel` of
  * `@amc/tfjs` or `tf.io` / tfjs-converter) and imports it with {@link importModel}. The tfjs model is disposed
  * once its weights are copied. Needs a registered tfjs backend; `@amc/tfjs` (loaded on the first call) registers
@@ -78,30 +97,7 @@ export async function loadGraph(path: string): Promise<Graph> {
   // Loaded lazily: importing @amc/tfjs registers its backend, which importModel's users may not want.
   const { MODEL_JSON, loadModel } = await import('@amc/tfjs');
   const jsonPath = path.endsWith('.json') ? path : join(path, MODEL_JSON);
-  let text: string;
-  try {
-    text = await readFile(jsonPath, 'utf8');
-  } catch (cause) {
-    throw new AmcError(ErrorCode.Io, `${OPERATION}: cannot read a tfjs model.json at ${jsonPath}`, {
-      operation: OPERATION,
-      argument: 'path',
-      expected: 'a readable model.json',
-      received: jsonPath,
-      cause,
-    });
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (cause) {
-    throw new AmcError(ErrorCode.Io, `${OPERATION}: ${jsonPath} is not valid JSON (corrupt or not a model.json)`, {
-      operation: OPERATION,
-      argument: 'path',
-      expected: 'a JSON model.json',
-      received: jsonPath,
-      cause,
-    });
-  }
+  const json = await readModelJson(OPERATION, jsonPath);
   checkTopology(jsonPath, json);
   let model;
   try {

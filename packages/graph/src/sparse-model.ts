@@ -10,7 +10,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { type ExportModelOptions, saveGraph } from './export-model.js';
 import type { Graph } from './graph.js';
 import { importModel } from './import-model.js';
-import { checkTopology } from './load-graph.js';
+import { checkTopology, readModelJson } from './load-graph.js';
 import { SPARSE_WEIGHTS_FILE, type SparseTensorEntry, type WeightSpec, decodeSparseWeights, encodeSparseWeights } from './sparse-weights.js';
 
 const MODEL_JSON = 'model.json';
@@ -34,20 +34,6 @@ export interface SaveSparseModelResult {
 interface ModelJson {
   modelTopology?: unknown;
   weightsManifest?: { paths: string[]; weights: WeightSpec[] }[];
-}
-
-async function readModelJson(op: string, jsonPath: string): Promise<ModelJson> {
-  let text: string;
-  try {
-    text = await readFile(jsonPath, 'utf8');
-  } catch (cause) {
-    throw new AmcError(ErrorCode.Io, `${op}: cannot read a tfjs model.json at ${jsonPath}`, { operation: op, argument: 'path', received: jsonPath, cause });
-  }
-  try {
-    return JSON.parse(text) as ModelJson;
-  } catch (cause) {
-    throw new AmcError(ErrorCode.Io, `${op}: ${jsonPath} is not valid JSON (corrupt or not a model.json)`, { operation: op, argument: 'path', received: jsonPath, cause });
-  }
 }
 
 function manifestSpecs(op: string, jsonPath: string, json: ModelJson): { specs: WeightSpec[]; paths: string[] } {
@@ -79,7 +65,7 @@ export async function saveSparseModel(graph: Graph, dir: string, metadata?: Reco
   const { maxDensity, ...exportOptions } = options ?? {};
   await saveGraph(graph, dir, metadata, exportOptions);
   const jsonPath = join(dir, MODEL_JSON);
-  const json = await readModelJson(op, jsonPath);
+  const json = (await readModelJson(op, jsonPath)) as ModelJson;
   const { specs, paths } = manifestSpecs(op, jsonPath, json);
   const parts: Uint8Array[] = [];
   try {
@@ -116,7 +102,7 @@ export async function loadSparseModel(path: string): Promise<Graph> {
   await import('@amc/tfjs');
   const jsonPath = path.endsWith('.json') ? path : join(path, MODEL_JSON);
   const dir = path.endsWith('.json') ? join(jsonPath, '..') : path;
-  const json = await readModelJson(op, jsonPath);
+  const json = (await readModelJson(op, jsonPath)) as ModelJson;
   checkTopology(jsonPath, json);
   const { specs } = manifestSpecs(op, jsonPath, json);
   const sparsePath = join(dir, SPARSE_WEIGHTS_FILE);

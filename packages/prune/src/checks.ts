@@ -10,14 +10,5 @@ export function checkGraph(op: string, argument: string, value: unknown): Graph 
   return value as Graph;
 }
 
-/** Throws AMC_INVALID_ARGUMENT unless `value` is undefined or a plain options object; returns it or `{}`. */
-export function checkOptions<T extends object>(op: string, value: unknown, known: readonly string[]): Partial<T> {
-  if (value === undefined) return {};
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw argumentError(ErrorCode.InvalidArgument, op, 'options', 'an options object or undefined', value);
-  }
-  for (const key of Object.keys(value)) {
-    if (!known.includes(key)) throw argumentError(ErrorCode.InvalidArgument, op, `options.${key}`, `one of ${known.join(', ')}`, key);
-  }
-  return value as Partial<T>;
-}
+/** Options objects are checked by the shared @amc/core helper. */
+export { checkOptions } from '@amc/core';

@@ -80,3 +80,32 @@ export function gatherRows(node: Conv2dNode | DenseNode, x: Float32Array, positi
   });
   return { data, rows, cols };
 }
+
+/**
+ * The least-squares targets at the rows of {@link gatherRows}: `Y - b` restricted to `outChannels`, Y being the
+ * layer's (pre-activation) output `y` (`perImage` positions of `fullOut` channels per sample) and `bias` the
+ * layer's bias over the kept outputs (kept out of the fit, so it is counted once).
+ */
+export function targetRows(
+  y: Float32Array,
+  positions: readonly (readonly number[])[],
+  perImage: number,
+  fullOut: number,
+  outChannels: readonly number[],
+  bias: Float32Array | undefined,
+): Float32Array {
+  const outs = outChannels.length;
+  const rows = positions.reduce((a, p) => a + p.length, 0);
+  const data = new Float32Array(rows * outs);
+  let r = 0;
+  positions.forEach((list, n) => {
+    for (const p of list) {
+      const from = (n * perImage + p) * fullOut;
+      outChannels.forEach((c, k) => {
+        data[r * outs + k] = (y[from + c] as number) - (bias?.[k] ?? 0);
+      });
+      r++;
+    }
+  });
+  return data;
+}

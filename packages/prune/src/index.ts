@@ -12,4 +12,4 @@ export type { Calibration, ReconstructOptions, ReconstructResult, ReconstructedL
 export { fineGrainedUnits, nonzeroParams, pruneFineGrained } from './prune-fine-grained.js';
 export type { DensityDecisions, FineGrainedLayer, FineGrainedResult, FineGrainedUnit, PruneFineGrainedOptions } from './prune-fine-grained.js';
 export { nodeOutput, prefixGraph } from './activations.js';
-export { drawPositions, gatherRows, outputPositions, samplePositions } from './im2col.js';
+export { drawPositions, gatherRows, outputPositions, samplePositions, targetRows } from './im2col.js';

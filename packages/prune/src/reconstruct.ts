@@ -5,7 +5,7 @@ import { ErrorCode, Rng, argumentError } from '@amc/core';
 import { findGroups, mapIndices, type ChannelGroup, type Conv2dNode, type DenseNode, type Graph, type SeparableConv2dNode } from '@amc/graph';
 import { leastSquares } from '@amc/kernels';
 import { nodeOutput } from './activations.js';
-import { drawPositions, gatherRows, outputPositions } from './im2col.js';
+import { drawPositions, gatherRows, outputPositions, targetRows } from './im2col.js';
 import { checkGraph, checkOptions } from './checks.js';
 
 /** Calibration images: `count` samples, NHWC, `count * inputSize` floats (normalised as for the model). */
@@ -100,19 +100,7 @@ function refitPointwise(
   const fullOut = original.node(node.id).outputShape.at(-1) as number;
   const outChannels = keptOutputs(groups, kept, node.id, 3, 'pointwiseKernel') ?? Array.from({ length: node.outputShape.at(-1) as number }, (_, i) => i);
   const outs = outChannels.length;
-  const bias = node.weights.bias?.data;
-  const perImage = outputPositions(asConv);
-  const yRows = new Float32Array(rows * outs);
-  let r = 0;
-  positions.forEach((list, n) => {
-    for (const p of list) {
-      const yFrom = (n * perImage + p) * fullOut;
-      outChannels.forEach((c, k) => {
-        yRows[r * outs + k] = (y[yFrom + c] as number) - (bias?.[k] ?? 0);
-      });
-      r++;
-    }
-  });
+  const yRows = targetRows(y, positions, outputPositions(asConv), fullOut, outChannels, node.weights.bias?.data);
   const fit = leastSquares({ data: xRows, shape: [rows, cols] }, { data: yRows, shape: [rows, outs] }, ridge === undefined ? {} : { ridge });
   node.weights.pointwiseKernel.data.set(fit.weights.data);
   return { name: node.name, kind: 'separableConv2d', rows, cols, outs, residual: fit.residual, solver: fit.solver };
@@ -225,18 +213,7 @@ export function reconstructConsumers(
     const positions = drawPositions(rng, node, count, positionsPerImage);
     const { data: xRows, rows, cols } = gatherRows(node, x, positions);
     // Y at the same positions: the conv's output pixel, or the dense layer's output row.
-    const perImage = outputPositions(node);
-    const yRows = new Float32Array(rows * outs);
-    let r = 0;
-    positions.forEach((list, n) => {
-      for (const p of list) {
-        const yFrom = (n * perImage + p) * fullOut;
-        outChannels.forEach((c, k) => {
-          yRows[r * outs + k] = (y[yFrom + c] as number) - (bias?.[k] ?? 0);
-        });
-        r++;
-      }
-    });
+    const yRows = targetRows(y, positions, outputPositions(node), fullOut, outChannels, bias);
     const fit = leastSquares({ data: xRows, shape: [rows, cols] }, { data: yRows, shape: [rows, outs] }, o.ridge === undefined ? {} : { ridge: o.ridge });
     // [cols, outs] row-major is the kernel's own layout ([kh, kw, cin, cout] or [in, units]).
     node.weights.kernel.data.set(fit.weights.data);

@@ -3,7 +3,7 @@
  * concatenation and the activations other than relu / relu6. Internal to the runtime: the plan validates shapes
  * once at compile time, so these only loop. All are allocation-free and write into a caller-owned `out`.
  */
-import type { ActivationName } from '@amc/graph';
+import { type ActivationName, TFJS_ACTIVATION_IDENTIFIERS } from '@amc/graph';
 
 /** Geometry of a pool over an NHWC tensor. `pads` are [top, bottom, left, right]. */
 export interface PoolGeometry {
@@ -133,25 +133,8 @@ export interface TsActivation {
   alpha: number;
 }
 
-/** The activations {@link applyActivation} computes (relu and relu6 run natively unless capped otherwise). */
-export const TS_ACTIVATIONS: ReadonlySet<ActivationName> = new Set<ActivationName>([
-  'relu',
-  'relu6',
-  'elu',
-  'selu',
-  'sigmoid',
-  'hardSigmoid',
-  'tanh',
-  'softplus',
-  'softsign',
-  'swish',
-  'mish',
-  'gelu',
-  'gelu_new',
-  'leakyRelu',
-  'softmax',
-  'logSoftmax',
-]);
+/** The activations {@link applyActivation} computes: every tfjs identifier the IR accepts, plus the LeakyReLU layer (relu and relu6 run natively unless capped otherwise). */
+export const TS_ACTIVATIONS: ReadonlySet<ActivationName> = new Set<ActivationName>([...TFJS_ACTIVATION_IDENTIFIERS, 'leakyRelu']);
 
 const SELU_SCALE = 1.0507009873554805;
 const SELU_ALPHA = 1.6732632423543772;

@@ -44,6 +44,11 @@ export interface CalibrationCacheOptions {
   batchSize?: number;
 }
 
+/** Floats of one sample of the graph's (single) input. */
+export function inputSizeOf(graph: Graph): number {
+  return graph.node(graph.inputs[0] as number).outputShape.reduce((a, b) => a * b, 1);
+}
+
 /**
  * Lower Cholesky factor of the symmetric `g` (n x n, float) in double, with a diagonal jitter that starts at
  * 1e-7 of the mean diagonal and grows tenfold until the factorisation succeeds (a dead input channel makes G
@@ -92,7 +97,7 @@ export function buildCalibrationCache(graph: Graph, consumers: readonly number[]
   const positions = options.positionsPerImage ?? 10;
   const batchSize = options.batchSize ?? 128;
   const rng = new Rng(options.seed);
-  const inputSize = graph.node(graph.inputs[0] as number).outputShape.reduce((a, b) => a * b, 1);
+  const inputSize = inputSizeOf(graph);
   if (images.length < count * inputSize) {
     throw new AmcError(ErrorCode.ShapeMismatch, `buildCalibrationCache: ${count} images need ${count * inputSize} floats, got ${images.length}`, { operation: 'buildCalibrationCache', argument: 'images' });
   }

@@ -8,7 +8,7 @@ import { findGroups, mapIndices, type ChannelGroup, type Graph, type GraphNode }
 import { fineGrainedUnits, keptChannelCount, pruneChannels, pruneFineGrained } from '@amc/prune';
 import { type ResourceModel, resourceOf } from '@amc/rewards';
 import { compile } from '@amc/runtime';
-import { type CachedReconstruction, type ConsumerFactor, buildCalibrationCache, reconstructFromCache } from './calibration.js';
+import { type CachedReconstruction, type ConsumerFactor, buildCalibrationCache, inputSizeOf, reconstructFromCache } from './calibration.js';
 import { type ResourceName, channelResourceModel, fineGrainedResourceModel } from './resource-model.js';
 
 /** Pruning method: `channel` (preserve ratio of a coupled-channel group, for speed) or `fine-grained` (kernel density, for size). */
@@ -94,10 +94,6 @@ function geometry(node: GraphNode | undefined): { inChannels: number; height: nu
   };
 }
 
-function inputSizeOf(graph: Graph): number {
-  return graph.node(graph.inputs[0] as number).outputShape.reduce((a, b) => a * b, 1);
-}
-
 function checkEnvironmentOptions(graph: Graph, options: EnvironmentOptions): void {
   const op = 'CompressionEnvironment';
   if (typeof graph !== 'object' || graph === null || typeof (graph as Graph).clone !== 'function') {
@@ -161,8 +157,11 @@ export class CompressionEnvironment {
   readonly originalParams: number;
   /** Resource models over the units' effective ratios. */
   readonly models: Readonly<Record<ResourceName, ResourceModel>>;
-  /** Per unit: the MACs that scale with its decision (for the `rest` feature). */
-  private readonly unitMacs: number[];
+  /**
+   * Per unit t: the `rest` feature, the MACs of units after t as a share of all units' MACs (unit MACs overlap: a
+   * conv counts in its input and its output group, so the share is of their sum, not of the model's MACs).
+   */
+  private readonly restShare: number[];
   private readonly staticRows: number[][];
   private readonly groups: readonly ChannelGroup[];
   private readonly cache: Map<number, ConsumerFactor>;
@@ -176,7 +175,8 @@ export class CompressionEnvironment {
     this.options = options;
     this.method = options.method;
     const staticRows: number[][] = [];
-    this.unitMacs = [];
+    // Per unit: the MACs that scale with its decision (for the `rest` feature).
+    const unitMacs: number[] = [];
     this.kernels = [];
     if (options.method === 'channel') {
       this.groups = findGroups(graph, { freezeResidual: options.freezeResidual ?? false });
@@ -188,7 +188,7 @@ export class CompressionEnvironment {
         const main = graph.node(firstProducer(g));
         const geo = geometry(main);
         staticRows.push([index, g.channels, geo.inChannels, geo.height, geo.width, geo.stride, geo.kernel, g.macs, g.isResidual ? 1 : 0, geo.dense]);
-        this.unitMacs.push(g.macs);
+        unitMacs.push(g.macs);
       }
       const unitGroups = searched.map((g) => g.id);
       this.models = {
@@ -213,7 +213,7 @@ export class CompressionEnvironment {
         const node = graph.node(u.id);
         const geo = geometry(node);
         staticRows.push([index, node.outputShape.at(-1) ?? 1, geo.inChannels, geo.height, geo.width, geo.stride, geo.kernel, u.macs, u.size, geo.dense]);
-        this.unitMacs.push(u.macs);
+        unitMacs.push(u.macs);
         this.kernels.push(u.weights);
       }
       const nodes = units.map((u) => u.id);
@@ -227,6 +227,8 @@ export class CompressionEnvironment {
     }
     normaliseColumns(staticRows);
     this.staticRows = staticRows;
+    const all = unitMacs.reduce((a, m) => a + m, 0);
+    this.restShare = unitMacs.map((_, t) => (all > 0 ? unitMacs.slice(t + 1).reduce((a, m) => a + m, 0) / all : 0));
     const ones = this.units.map(() => 1);
     this.originalMacs = resourceOf(this.models.macs, ones);
     this.originalParams = resourceOf(this.models.params, ones);
@@ -256,12 +258,7 @@ export class CompressionEnvironment {
     const row = this.staticRows[t] as number[];
     const ratios = this.units.map((_, u) => (u < t ? (decided[u] as number) : 1));
     const reduced = Math.max(0, 1 - resourceOf(this.models.macs, ratios) / this.originalMacs);
-    let rest = 0;
-    for (let u = t + 1; u < this.units.length; u++) rest += this.unitMacs[u] as number;
-    // Unit MACs overlap (a conv counts in its input and its output group), so `rest` is a share of their sum.
-    let all = 0;
-    for (const m of this.unitMacs) all += m;
-    return Float64Array.from([...row, reduced, all > 0 ? rest / all : 0, previousAction]);
+    return Float64Array.from([...row, reduced, this.restShare[t] as number, previousAction]);
   }
 
   /** Prunes the original model with the effective `ratios` (one per unit) and reconstructs it (channel). */

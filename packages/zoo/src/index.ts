@@ -16,6 +16,8 @@ export type { MobileNetV2Options } from './models/mobilenet-v2.js';
 
 // Training: the training loop and checkpoints live in src/train*.ts (written separately) and are exported here.
 export { DEFAULT_RECIPE, evaluateModel, learningRateAt, trainModel } from './train.js';
+export { createSgdState, decays, sgdMomentumStep } from './train-step.js';
+export type { SgdHyper, SgdState } from './train-step.js';
 export type { EpochRecord, TrainOptions, TrainProgress, TrainRecipe, TrainResult } from './train.js';
 export { MODEL_JSON, WEIGHTS_BIN, loadModel, readModelMetadata, saveModel } from '@amc/tfjs';
 export { readCheckpoint, writeCheckpoint } from './checkpoint.js';

@@ -10,6 +10,7 @@ import { type AugmentOptions, type Dataset, batches } from '@amc/datasets';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { type CheckpointTensor, readCheckpoint, writeCheckpoint } from './checkpoint.js';
+import { createSgdState, sgdMomentumStep } from './train-step.js';
 import { saveModel } from '@amc/tfjs';
 
 /** The training recipe (everything that defines the run; stored in checkpoints and beside the model). */
@@ -141,12 +142,6 @@ export function learningRateAt(r: TrainRecipe, t: number): number {
   return 0.5 * r.learningRate * (1 + Math.cos(Math.PI * p));
 }
 
-/** Whether weight decay applies to a variable (conv / dense kernels, not depthwise kernels, biases or BN). */
-function decays(v: tfl.LayerVariable): boolean {
-  const name = v.originalName ?? v.name;
-  return /(^|\/)kernel(_\d+)?$/.test(name);
-}
-
 /** Loss and accuracy of `model` on a dataset in inference mode. */
 export function evaluateModel(model: tfl.LayersModel, data: Dataset, batchSize = 500): { loss: number; accuracy: number } {
   let lossSum = 0;
@@ -195,9 +190,9 @@ export async function trainModel(model: tfl.LayersModel, options: TrainOptions):
   if (stepsPerEpoch < 1) throw argumentError(ErrorCode.InvalidArgument, op, 'options.batchSize', `at most the train size (${train.count})`, recipe.batchSize);
   const checkpointPath = outDir === undefined ? undefined : join(outDir, CHECKPOINT);
 
-  const trainable = model.trainableWeights;
+  const sgd = createSgdState(model);
+  const { trainable, velocity } = sgd;
   const allWeights = model.weights;
-  const velocity = trainable.map((w) => tf.tidy(() => tf.variable(tf.zerosLike(w.read()), false)));
   try {
     return await run();
   } finally {
@@ -258,7 +253,6 @@ export async function trainModel(model: tfl.LayersModel, options: TrainOptions):
       }
     }
 
-    const decayMask = trainable.map(decays);
     const numClasses = train.numClasses;
     let lastCheckpoint = performance.now();
     let stepsThisCall = 0;
@@ -278,27 +272,8 @@ export async function trainModel(model: tfl.LayersModel, options: TrainOptions):
       for (const b of generator) {
         if (index++ < step) continue; // resume inside the epoch: same batches, skip the done ones
         const lr = learningRateAt(recipe, epoch + step / stepsPerEpoch);
-        const [lossValue, hits] = tf.tidy(() => {
-          const x = tf.tensor4d(b.images, [b.size, ...train.shape]);
-          const labels = tf.tensor1d(b.labels, 'int32');
-          const y = tf.oneHot(labels, numClasses);
-          let logits: tf.Tensor | undefined;
-          const { value, grads } = tf.variableGrads(() => {
-            logits = tf.keep(model.apply(x, { training: true }) as tf.Tensor);
-            return tf.losses.softmaxCrossEntropy(y, logits) as tf.Scalar;
-          }, trainable.map((w) => w.read() as tf.Variable));
-          trainable.forEach((w, i) => {
-            const variable = w.read() as tf.Variable;
-            let g = grads[variable.name] as tf.Tensor;
-            if (decayMask[i] && recipe.weightDecay > 0) g = tf.add(g, tf.mul(variable, recipe.weightDecay));
-            const v = velocity[i] as tf.Variable;
-            v.assign(tf.add(tf.mul(v, recipe.momentum), g));
-            variable.assign(tf.sub(variable, tf.mul(v, lr)));
-          });
-          const correct = tf.sum(tf.cast(tf.equal(tf.argMax(logits as tf.Tensor, 1), labels), 'int32'));
-          (logits as tf.Tensor).dispose();
-          return [value.dataSync()[0] as number, correct.dataSync()[0] as number];
-        });
+        const hyper = { learningRate: lr, momentum: recipe.momentum, weightDecay: recipe.weightDecay };
+        const [lossValue, hits] = sgdMomentumStep(model, sgd, b.images, b.labels, train.shape, numClasses, hyper);
         if (!Number.isFinite(lossValue)) {
           await save();
           throw new AmcError(ErrorCode.NonFinite, `${op}: the loss became ${lossValue} at epoch ${epoch + 1} step ${step + 1} (learning rate ${lr}); lower it`, {
