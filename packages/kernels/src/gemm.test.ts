@@ -77,6 +77,15 @@ describe('gemm', () => {
     expectClose(got, referenceGemm(a, b, [70, 50, 90]), 'async');
   });
 
+  it('bounds each matrix, not m * n * k: a product of dims past 2^31 runs (a Gram matrix over many rows)', () => {
+    const [m, n, k] = [48, 48, 1_000_000];
+    expect(m * n * k).toBeGreaterThan(2 ** 31);
+    const a = new Float32Array(k * m).fill(0.5);
+    const c = gemm(a, a, [m, n, k], { transA: true });
+    expect(c[0]).toBeCloseTo(0.25 * k, -2);
+    expect(c[m * n - 1]).toBeCloseTo(0.25 * k, -2);
+  });
+
   it('rejects bad arguments with coded errors', async () => {
     const a = new Float32Array(6);
     const b = new Float32Array(9);

@@ -2,7 +2,7 @@ import { type Activation, ErrorCode, argumentError } from '@amc/core';
 import { callNative, callNativeAsync } from './call.js';
 import { loadNative } from './load.js';
 import type { GemmNativeOptions } from './binding/gemm.js';
-import { checkActivation, checkBool, checkDims, checkFloat32, checkNumber, checkOptions, outputBuffer } from './validate.js';
+import { MAX_ELEMENTS, checkActivation, checkBool, checkDims, checkFloat32, checkInt, checkNumber, checkOptions, outputBuffer } from './validate.js';
 
 /** Options of {@link gemm}. */
 export interface GemmOptions {
@@ -31,7 +31,8 @@ function prepare(op: string, a: unknown, b: unknown, dims: GemmDims, options: un
     throw argumentError(ErrorCode.InvalidArgument, op, 'dims', 'an array [m, n, k]', dims);
   }
   const [m, n, k] = dims;
-  checkDims(op, 'dims', dims);
+  // Each dimension, then each matrix, is bounded; m * n * k (the work) is not an element count and may exceed 2^31.
+  dims.forEach((d, i) => checkInt(op, `dims[${i}]`, d, 0, MAX_ELEMENTS));
   checkDims(op, 'a', [m, k]);
   checkDims(op, 'b', [k, n]);
   checkDims(op, 'out', [m, n]);

@@ -113,13 +113,7 @@ export function buildCalibrationCache(graph: Graph, consumers: readonly number[]
       features.set(source, x);
     }
     const { data, rows, cols } = gatherRows(node, x, drawPositions(rng, node, count, positions));
-    // G = X^T X accumulated over row blocks (one gemm call is limited to 2^31 elements of m * n * k).
-    const gram = new Float32Array(cols * cols);
-    const block = Math.max(1, Math.floor(2 ** 30 / (cols * cols)));
-    for (let from = 0; from < rows; from += block) {
-      const n = Math.min(block, rows - from);
-      gemm(data.subarray(from * cols, (from + n) * cols), data.subarray(from * cols, (from + n) * cols), [cols, cols, n], { transA: true, beta: from === 0 ? 0 : 1, out: gram });
-    }
+    const gram = gemm(data, data, [cols, cols, rows], { transA: true });
     const root = choleskyRoot(gram, cols);
     const kernel = node.weights.kernel.data;
     const outs = node.outputShape.at(-1) as number;
