@@ -133,5 +133,70 @@ inline void IgemmK2Avx2(int64_t ks, int64_t kc, const float* const* a, const int
   }
 }
 
+// MR rows x 12 columns (MR even) at the FMA cost of 12 full columns, for panels of 8q + 4 columns (channel counts
+// pruned to multiples of 4). Columns 0..7 of each row sit in one accumulator; columns 8..11 of rows i and i + 1
+// share one (lanes 0-3 row i, lanes 4-7 row i + 1), fed by a blend of the two rows' broadcasts against the
+// 4-column weight block duplicated in both halves. Packed weights: 12 bias values, then [t][k][12].
+template <int MR>
+inline void IgemmN12Avx2(int64_t ks, int64_t kc, const float* const* a, const int64_t* tap_offsets,
+                         const float* __restrict w, float* const* c, int m, int n, const IgemmParams& p) {
+  static_assert(MR % 2 == 0, "rows go in pairs");
+  constexpr int HR = MR / 2;
+  __m256 acc[MR];
+  __m256 accp[HR];
+  {
+    const __m256 bias0 = _mm256_loadu_ps(w);
+    const __m256 bias1 = _mm256_broadcast_ps(reinterpret_cast<const __m128*>(w + 8));
+#pragma GCC unroll 16
+    for (int i = 0; i < MR; ++i) acc[i] = bias0;
+#pragma GCC unroll 8
+    for (int h = 0; h < HR; ++h) accp[h] = bias1;
+  }
+  w += 12;
+  const float* ar[MR];
+#pragma GCC unroll 16
+  for (int i = 0; i < MR; ++i) ar[i] = a[i];
+  for (int64_t t = 0; t < ks; ++t) {
+    const int64_t begin = tap_offsets[t];
+    const int64_t end = begin + kc;
+#pragma GCC unroll 1
+    for (int64_t q = begin; q < end; ++q) {
+      const __m256 b0 = _mm256_loadu_ps(w);
+      const __m256 b1 = _mm256_broadcast_ps(reinterpret_cast<const __m128*>(w + 8));
+#pragma GCC unroll 8
+      for (int h = 0; h < HR; ++h) {
+        const __m256 va = _mm256_broadcast_ss(ar[2 * h] + q);
+        const __m256 vb = _mm256_broadcast_ss(ar[2 * h + 1] + q);
+        acc[2 * h] = _mm256_fmadd_ps(va, b0, acc[2 * h]);
+        acc[2 * h + 1] = _mm256_fmadd_ps(vb, b0, acc[2 * h + 1]);
+        accp[h] = _mm256_fmadd_ps(_mm256_blend_ps(va, vb, 0xF0), b1, accp[h]);
+      }
+      w += 12;
+    }
+  }
+  if (p.clamp) {
+#pragma GCC unroll 16
+    for (int i = 0; i < MR; ++i) acc[i] = ClampAvx2(acc[i], p);
+#pragma GCC unroll 8
+    for (int h = 0; h < HR; ++h) accp[h] = ClampAvx2(accp[h], p);
+  }
+  const int tail = n - 8;  // columns 8.. of each row, at most 4
+  const __m128i lanes = _mm_setr_epi32(0, 1, 2, 3);
+  const __m128i tail_mask = _mm_cmpgt_epi32(_mm_set1_epi32(tail), lanes);
+#pragma GCC unroll 16
+  for (int i = 0; i < MR; ++i) {
+    if (i >= m) break;
+    StorePartialAvx2(c[i], acc[i], n);
+    if (tail > 0) {
+      const __m128 half = (i & 1) == 0 ? _mm256_castps256_ps128(accp[i / 2]) : _mm256_extractf128_ps(accp[i / 2], 1);
+      if (tail >= 4) {
+        _mm_storeu_ps(c[i] + 8, half);
+      } else {
+        _mm_maskstore_ps(c[i] + 8, tail_mask, half);
+      }
+    }
+  }
+}
+
 }  // namespace
 }  // namespace amc

@@ -31,6 +31,12 @@ const CASES: Case[] = [
   [[1, 6, 6, 8], [3, 3, 1, 16], { padding: 'same', groups: 8 }],
   [[2, 5, 4, 6], [3, 3, 1, 6], { strides: 2, padding: 'same', groups: 6 }],
   [[1, 4, 4, 5], [3, 3, 5, 7], { padding: [2, 2, 2, 2], dilations: [1, 2] }],
+  // Column counts of 8q + 4 (channels pruned to multiples of 4) and their partial tails, for the 12-column panels.
+  [[2, 7, 9, 12], [3, 3, 12, 12], { padding: 'same' }],
+  [[1, 5, 7, 20], [3, 3, 20, 44], { padding: 'same' }],
+  [[1, 6, 5, 12], [1, 1, 12, 28], {}],
+  [[1, 5, 5, 6], [3, 3, 6, 11], { padding: 'valid' }],
+  [[1, 3, 7, 9], [3, 3, 9, 10], { padding: 'same', strides: 2 }],
 ];
 
 describe('conv2d', () => {
@@ -54,6 +60,7 @@ describe('conv2d', () => {
       for (const activation of ['none', 'relu', 'relu6'] as const) {
         const grouped: [number[], number[], number][] = [
           [[2, 6, 5, 7], [3, 3, 7, 20], 1],
+          [[1, 5, 6, 12], [3, 3, 12, 12], 1],
           [[1, 5, 5, 8], [3, 3, 4, 8], 2],
           [[1, 5, 5, 4], [3, 3, 1, 8], 4],
         ];
