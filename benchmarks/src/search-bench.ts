@@ -1,6 +1,6 @@
 /**
  * The AMC search suite: `tsx src/search-bench.ts [--episodes=400] [--warmup=100] [--seeds=1] [--threads=2]
- * [--validation=1000] [--calibration=256] [--ratio=0.5] [--out=runs/bench-search] [--no-write]`.
+ * [--validation=1000] [--calibration=256] [--ratio=0.5] [--selection=energy|l1] [--out=runs/bench-search] [--no-write]`.
  *
  * For each seed, in one run: the AMC search on the pretrained ResNet-20 (channel pruning, resource protocol, keep
  * `ratio` of the MACs; resumable: a search folder with a checkpoint is continued), then the best policy and the
@@ -44,6 +44,7 @@ async function main(): Promise<void> {
       validation: { type: 'string' },
       calibration: { type: 'string' },
       ratio: { type: 'string' },
+      selection: { type: 'string' },
       out: { type: 'string' },
       'no-write': { type: 'boolean' },
     },
@@ -55,6 +56,8 @@ async function main(): Promise<void> {
   const validationCount = values.validation === undefined ? 1000 : intOption(values.validation, 'validation');
   const calibrationCount = values.calibration === undefined ? 256 : intOption(values.calibration, 'calibration');
   const ratio = Number(values.ratio ?? 0.5);
+  const selection = values.selection ?? 'energy';
+  if (selection !== 'energy' && selection !== 'l1') throw new Error(`search-bench: expected energy or l1 for --selection but received ${selection}`);
   const outRoot = values.out ?? path.join(repoRoot(), 'runs', 'bench-search');
   setNumThreads(threads);
   const data = await loadFashionMnist();
@@ -70,6 +73,7 @@ async function main(): Promise<void> {
       method: 'channel',
       seed,
       calibration: { images: data.train.images, count: calibrationCount },
+      selection,
       validation: { images: data.validation.images, labels: data.validation.labels, count: validationCount },
     });
     const result = await runSearch(env, {
@@ -107,7 +111,7 @@ async function main(): Promise<void> {
   const lines = [
     `# AMC search: ResNet-20 (pretrained) at ${pct(ratio)} of its MACs, channel pruning, Fashion-MNIST`,
     '',
-    `${machine.date}, ${machine.cpu.model}, ${threads} thread(s), ${episodes} episodes (${warmup} warm-up), validation ${validationCount} images (the reward), calibration ${calibrationCount} images; accuracies without fine-tuning.`,
+    `${machine.date}, ${machine.cpu.model}, ${threads} thread(s), ${episodes} episodes (${warmup} warm-up), validation ${validationCount} images (the reward), calibration ${calibrationCount} images, channel selection ${selection}; accuracies without fine-tuning.`,
     '',
     '| seed | original test | uniform test | AMC best test | AMC - uniform | AMC best validation (episode) | uniform validation | achieved MACs (target) | wall time | per episode: act / prune+reconstruct / evaluate / agent update |',
     '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
@@ -124,7 +128,7 @@ async function main(): Promise<void> {
   const markdown = lines.join('\n');
   process.stdout.write(markdown);
   if (values['no-write'] !== true) {
-    const files = writeResults(path.join(repoRoot(), 'benchmarks', 'results', `search-${machineSlug(machine)}`), { machine, options: { episodes, warmup, seeds, threads, validationCount, calibrationCount, ratio }, results }, markdown);
+    const files = writeResults(path.join(repoRoot(), 'benchmarks', 'results', `search-${machineSlug(machine)}`), { machine, options: { episodes, warmup, seeds, threads, validationCount, calibrationCount, ratio, selection }, results }, markdown);
     log(`wrote ${files.json} and ${files.md}`);
   }
 }

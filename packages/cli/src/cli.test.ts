@@ -55,6 +55,8 @@ describe('amc', () => {
     expect(await runCli(['search', 'resnet20', '--protocol', 'speed'], io)).toBe(2);
     expect(await runCli(['search', 'resnet20', '--episodes', '10', '--warmup', '20'], io)).toBe(2);
     expect(await runCli(['search', 'resnet20', '--lower-bound', '0'], io)).toBe(2);
+    expect(await runCli(['search', 'resnet20', '--selection', 'taylor'], io)).toBe(2);
+    expect(io.errors.at(-1)).toMatch(/AMC_INVALID_ARGUMENT.*--selection/);
     expect(await runCli(['search', 'vgg', '--out', join(dir, 's')], io)).toBe(1);
     expect(io.errors.at(-1)).toMatch(/no pretrained vgg.*amc train --model vgg/);
     expect(await runCli(['export', join(dir, 'nothing')], io)).toBe(1);

@@ -133,6 +133,7 @@ function parseSearch(args: string[]): SearchCommandOptions | 'help' {
       'lower-bound': { type: 'string' },
       'channel-round': { type: 'string' },
       'freeze-residual': { type: 'boolean' },
+      selection: { type: 'string' },
       threads: { type: 'string' },
       quiet: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
@@ -147,6 +148,8 @@ function parseSearch(args: string[]): SearchCommandOptions | 'help' {
   if (protocol !== 'resource' && protocol !== 'accuracy') throw argumentError(ErrorCode.InvalidArgument, 'amc', '--protocol', 'resource or accuracy', protocol);
   const warmup = num('warmup', values.warmup, true, 0);
   const lowerBound = num('lower-bound', values['lower-bound'], false, 0);
+  const selection = values.selection ?? 'energy';
+  if (selection !== 'l1' && selection !== 'energy') throw argumentError(ErrorCode.InvalidArgument, 'amc', '--selection', 'energy or l1', selection);
   const threads = num('threads', values.threads, true, 1);
   const episodes = num('episodes', values.episodes, true, 1) ?? 400;
   if (warmup !== undefined && warmup > episodes) throw argumentError(ErrorCode.InvalidArgument, 'amc', '--warmup', `at most --episodes (${episodes})`, values.warmup);
@@ -167,6 +170,7 @@ function parseSearch(args: string[]): SearchCommandOptions | 'help' {
     ...(lowerBound === undefined ? {} : { lowerBound }),
     channelRound: num('channel-round', values['channel-round'], true, 1) ?? 1,
     freezeResidual: values['freeze-residual'] === true,
+    selection,
     ...(threads === undefined ? {} : { threads }),
     quiet: values.quiet === true,
   };

@@ -45,6 +45,7 @@ export async function runDemoCommand(o: DemoCommandOptions, io: CliIo): Promise<
       validation: 1000,
       channelRound: 1,
       freezeResidual: false,
+      selection: 'energy',
       quiet: false,
       ...threads,
     },

@@ -88,6 +88,7 @@ export async function runExportCommand(o: ExportCommandOptions, io: CliIo, onSum
     validation: { images: data.validation.images, labels: data.validation.labels, count: data.validation.count },
     channelRound: meta.channelRound,
     freezeResidual: meta.freezeResidual,
+    selection: meta.selection ?? 'l1',
   });
   const best = state.best;
   io.out(`amc export: ${meta.model}, ${meta.method} policy of episode ${best.episode + 1} (validation acc ${(100 * best.accuracy).toFixed(2)}% during the search), calibration on ${Math.min(o.calibration, data.train.count)} images`);

@@ -28,6 +28,7 @@ Usage: amc search <model> [options]
   --lower-bound <x>         smallest ratio per layer [0.2 channel, 0.05 fine-grained]
   --channel-round <n>       round kept channels up to a multiple of n [1]
   --freeze-residual         never prune residual streams
+  --selection <s>           kept channels: energy (output energy on the calibration data) | l1 (weights) [energy]
   --threads <n>             native threads [all cores]
   --quiet                   no progress lines
 `;
@@ -49,6 +50,8 @@ export interface SearchCommandOptions {
   lowerBound?: number;
   channelRound: number;
   freezeResidual: boolean;
+  /** Channel selection criterion (channel method). */
+  selection: 'l1' | 'energy';
   threads?: number;
   quiet: boolean;
 }
@@ -63,6 +66,8 @@ export interface SearchMetadata {
   target: { resource: 'macs' | 'params'; ratio: number };
   channelRound: number;
   freezeResidual: boolean;
+  /** Absent in checkpoints of searches before the option existed, which used `l1`. */
+  selection?: 'l1' | 'energy';
   seed: number;
 }
 
@@ -79,13 +84,14 @@ export async function runSearchCommand(o: SearchCommandOptions, io: CliIo): Prom
     validation: { images: data.validation.images, labels: data.validation.labels, count: Math.min(o.validation, data.validation.count) },
     channelRound: o.channelRound,
     freezeResidual: o.freezeResidual,
+    selection: o.selection,
   });
   const resource = o.target.resource === 'macs' ? 'MACs' : 'params';
   io.out(
     `amc search: ${o.model} (${formatCount(env.originalMacs)} MACs, ${formatCount(env.originalParams)} params), ${o.method} pruning of ${env.units.length} units, ${o.protocol} protocol, keep ${(100 * o.target.ratio).toFixed(1)}% of ${resource}, ${o.episodes} episodes, seed ${o.seed}, output ${o.out}`,
   );
   io.out(`environment ready in ${formatDuration((performance.now() - started) / 1000)}; original validation accuracy ${(100 * env.originalAccuracy()).toFixed(2)}% on ${Math.min(o.validation, data.validation.count)} images`);
-  const metadata: SearchMetadata = { command: 'search', model: o.model, data: o.data, method: o.method, protocol: o.protocol, target: o.target, channelRound: o.channelRound, freezeResidual: o.freezeResidual, seed: o.seed };
+  const metadata: SearchMetadata = { command: 'search', model: o.model, data: o.data, method: o.method, protocol: o.protocol, target: o.target, channelRound: o.channelRound, freezeResidual: o.freezeResidual, selection: o.selection, seed: o.seed };
   let lastPrint = 0;
   const result: SearchResult = await runSearch(env, {
     protocol: o.protocol,

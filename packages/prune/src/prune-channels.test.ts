@@ -163,6 +163,27 @@ describe('pruneChannels on resnet20', () => {
     expectCode(() => pruneChannels(resnet, 'x' as never), ErrorCode.InvalidArgument);
     expectCode(() => pruneChannels(resnet, new Map(), { channelRound: 0 }), ErrorCode.InvalidArgument);
     expectCode(() => pruneChannels(resnet, new Map(), { bogus: 1 } as never), ErrorCode.InvalidArgument);
+    const inner = resnetGroups.find((g) => g.prunable && !g.isResidual)!;
+    expectCode(() => pruneChannels(resnet, new Map(), { groups: resnetGroups, importance: [] as never }), ErrorCode.InvalidArgument, /options\.importance/);
+    expectCode(() => pruneChannels(resnet, new Map(), { groups: resnetGroups, importance: new Map([[999, [1]]]) }), ErrorCode.InvalidArgument, /group ids/);
+    expectCode(() => pruneChannels(resnet, new Map(), { groups: resnetGroups, importance: new Map([[inner.id, [1, 2]]]) }), ErrorCode.InvalidArgument, /importance\[/);
+    const nan = new Float32Array(inner.channels).fill(Number.NaN);
+    expectCode(() => pruneChannels(resnet, new Map(), { groups: resnetGroups, importance: new Map([[inner.id, nan]]) }), ErrorCode.InvalidArgument, /finite/);
+  });
+
+  it('keeps the top channels of options.importance where given, L1 elsewhere', () => {
+    const [a, b] = resnetGroups.filter((g) => g.prunable && !g.isResidual) as [ChannelGroup, ChannelGroup];
+    // Scores that favour the odd channels, the reverse of index order.
+    const scores = Array.from({ length: a.channels }, (_, c) => (c % 2 === 1 ? 100 - c : -c));
+    const decisions = new Map([
+      [a.id, 0.5],
+      [b.id, 0.5],
+    ]);
+    const custom = pruneChannels(resnet, decisions, { groups: resnetGroups, importance: new Map([[a.id, scores]]) });
+    expect(custom.kept.get(a.id)).toEqual(Array.from({ length: a.channels / 2 }, (_, i) => 2 * i + 1));
+    const l1 = pruneChannels(resnet, decisions, { groups: resnetGroups });
+    expect(custom.kept.get(b.id)).toEqual(l1.kept.get(b.id));
+    expect(custom.macs).toBe(l1.macs);
   });
 });
 

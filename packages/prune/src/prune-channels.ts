@@ -24,6 +24,12 @@ export interface PruneChannelsOptions {
    * search does per candidate: only the sliced tensors are new). Treat the shared arrays as read-only. Default false.
    */
   shareWeights?: boolean;
+  /**
+   * Channel scores per group id (`group.channels` finite numbers each; higher is kept first) that replace
+   * {@link groupImportance} for those groups, e.g. a data-aware criterion computed once by a search. Groups not in
+   * the map use the L1 importance.
+   */
+  importance?: ReadonlyMap<number, ArrayLike<number>>;
 }
 
 /** Result of {@link pruneChannels}. */
@@ -57,7 +63,7 @@ function describeGroup(group: ChannelGroup): string {
 /**
  * Prunes the channels of the groups named in `decisions` (group id → preserve ratio in (0, 1]). For each
  * group with ratio < 1, `d = keptChannelCount(channels, ratio, channelRound)` channels are kept: the top d by
- * {@link groupImportance} (ties to the lower index), in ascending index order. Every member weight of the group is
+ * {@link groupImportance} or `options.importance` (ties to the lower index), in ascending index order. Every member weight of the group is
  * sliced through its `{ weight, axis, map }`: producers' output channels and biases, batch-norm gamma / beta /
  * moving statistics, depthwise kernels and biases, consumers' input channels (dense rows after a flatten,
  * channel ranges after a concatenation). Then every node's shapes and channel attrs (`filters`, `units`) are
@@ -74,7 +80,7 @@ function describeGroup(group: ChannelGroup): string {
  */
 export function pruneChannels(graph: Graph, decisions: PruneDecisions, options?: PruneChannelsOptions): PruneResult {
   checkGraph(OPERATION, 'graph', graph);
-  const o = checkOptions<PruneChannelsOptions>(OPERATION, options, ['channelRound', 'groups', 'shareWeights']);
+  const o = checkOptions<PruneChannelsOptions>(OPERATION, options, ['channelRound', 'groups', 'shareWeights', 'importance']);
   const channelRound = o.channelRound ?? 1;
   if (!Number.isSafeInteger(channelRound) || channelRound < 1) {
     throw argumentError(ErrorCode.InvalidArgument, OPERATION, 'options.channelRound', 'a positive integer', o.channelRound);
@@ -83,6 +89,15 @@ export function pruneChannels(graph: Graph, decisions: PruneDecisions, options?:
     throw argumentError(ErrorCode.InvalidArgument, OPERATION, 'options.groups', 'the array findGroups(graph) returns', o.groups);
   }
   const groups: readonly ChannelGroup[] = o.groups ?? findGroups(graph);
+  if (o.importance !== undefined) {
+    if (!(o.importance instanceof Map)) throw argumentError(ErrorCode.InvalidArgument, OPERATION, 'options.importance', 'a Map from group id to channel scores', o.importance);
+    for (const [id, scores] of o.importance) {
+      const group = typeof id === 'number' ? groups[id] : undefined;
+      if (group === undefined) throw argumentError(ErrorCode.InvalidArgument, OPERATION, 'options.importance', `group ids in [0, ${groups.length})`, id);
+      const ok = typeof scores === 'object' && scores !== null && scores.length === group.channels && Array.prototype.every.call(scores, (v: unknown) => typeof v === 'number' && Number.isFinite(v));
+      if (!ok) throw argumentError(ErrorCode.InvalidArgument, OPERATION, `options.importance[${id}]`, `${group.channels} finite scores`, scores);
+    }
+  }
 
   // Validate every decision before doing any work.
   const plan: { group: ChannelGroup; ratio: number }[] = [];
@@ -117,7 +132,8 @@ export function pruneChannels(graph: Graph, decisions: PruneDecisions, options?:
       kept.set(group.id, Array.from({ length: d }, (_, i) => i));
       continue;
     }
-    const keep = [...topKIndices(groupImportance(graph, group), d)];
+    const custom = o.importance?.get(group.id);
+    const keep = [...topKIndices(custom === undefined ? groupImportance(graph, group) : Float32Array.from(custom), d)];
     kept.set(group.id, keep);
     const dropped: number[] = [];
     const keepSet = new Set(keep);

@@ -32,6 +32,42 @@ export interface ConsumerFactor {
   target: Float32Array;
   /** Calibration rows the Gram matrix was formed from. */
   rows: number;
+  /**
+   * Per input channel k (cin entries): its share of the layer's output energy on the calibration data,
+   * `||X_k W_k||^2 / ||X W||^2` (X_k, W_k: the columns / rows of channel k), from R: `||R_k W_k||^2 / ||R W||^2`.
+   */
+  energy: Float64Array;
+}
+
+/**
+ * The output-energy share of every input channel of a consumer (see {@link ConsumerFactor.energy}), from the
+ * upper-triangular root R (cols x cols) and the kernel W (cols x outs, column index = block * cin + channel).
+ */
+export function channelEnergy(root: Float32Array, kernel: Float32Array, cols: number, cin: number, outs: number, target: Float32Array): Float64Array {
+  let total = 0;
+  for (let i = 0; i < cols * outs; i++) total += (target[i] as number) ** 2;
+  const energy = new Float64Array(cin);
+  const m = new Float64Array(cols * outs);
+  const blocks = cols / cin;
+  for (let k = 0; k < cin; k++) {
+    m.fill(0);
+    let lastRow = 0;
+    for (let b = 0; b < blocks; b++) {
+      const j = b * cin + k;
+      lastRow = Math.max(lastRow, j);
+      const w = j * outs;
+      for (let row = 0; row <= j; row++) {
+        const r = root[row * cols + j] as number;
+        if (r === 0) continue;
+        const o0 = row * outs;
+        for (let o = 0; o < outs; o++) m[o0 + o] = (m[o0 + o] as number) + r * (kernel[w + o] as number);
+      }
+    }
+    let e = 0;
+    for (let i = 0; i < (lastRow + 1) * outs; i++) e += (m[i] as number) ** 2;
+    energy[k] = total > 0 ? e / total : 0;
+  }
+  return energy;
 }
 
 /** Options of {@link buildCalibrationCache}. */
@@ -118,7 +154,8 @@ export function buildCalibrationCache(graph: Graph, consumers: readonly number[]
     const kernel = node.weights.kernel.data;
     const outs = node.outputShape.at(-1) as number;
     const target = gemm(root, kernel, [cols, outs, cols]);
-    cache.set(id, { node: id, name: node.name, kind: node.kind, cols, outs, cin: (node.inputShapes[0] as number[]).at(-1) as number, root, target, rows });
+    const cin = (node.inputShapes[0] as number[]).at(-1) as number;
+    cache.set(id, { node: id, name: node.name, kind: node.kind, cols, outs, cin, root, target, rows, energy: channelEnergy(root, kernel, cols, cin, outs, target) });
   }
   return cache;
 }

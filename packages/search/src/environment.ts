@@ -52,6 +52,12 @@ export interface EnvironmentOptions {
   reconstruct?: boolean;
   /** Positions per calibration image (channel). Default 10. */
   positionsPerImage?: number;
+  /**
+   * How a channel group's kept channels are chosen (channel): `l1` (AMC-SPEC 4.1: L1 norm of the consumers'
+   * weights) or `energy` (each channel's share of its consumers' output energy on the calibration data, from the
+   * cached factors; groups with a consumer the cache lacks fall back to L1). Default `l1`.
+   */
+  selection?: 'l1' | 'energy';
   /** Batch size of the evaluation. Default 256. */
   batchSize?: number;
   /** Threads of the runtime. Default: the pool as it is. */
@@ -125,6 +131,9 @@ function checkEnvironmentOptions(graph: Graph, options: EnvironmentOptions): voi
       }
     }
   }
+  if (options.selection !== undefined && options.selection !== 'l1' && options.selection !== 'energy') {
+    throw argumentError(ErrorCode.InvalidArgument, op, 'options.selection', "'l1' or 'energy'", options.selection);
+  }
   const round = options.channelRound ?? 1;
   if (!Number.isSafeInteger(round) || round < 1) throw argumentError(ErrorCode.InvalidArgument, op, 'options.channelRound', 'a positive integer', options.channelRound);
   if (!Number.isSafeInteger(options.seed) || options.seed < 0) throw argumentError(ErrorCode.InvalidArgument, op, 'options.seed', 'a non-negative integer', options.seed);
@@ -150,6 +159,8 @@ function normaliseColumns(rows: number[][]): void {
  */
 export class CompressionEnvironment {
   readonly method: PruneMethod;
+  /** The channel selection criterion (`options.selection`, default `l1`). */
+  readonly selection: 'l1' | 'energy';
   readonly original: Graph;
   readonly units: readonly SearchUnit[];
   /** MACs and parameters of the original model (channel: all params; fine-grained: nonzero kernel + all other weights). */
@@ -165,6 +176,7 @@ export class CompressionEnvironment {
   private readonly staticRows: number[][];
   private readonly groups: readonly ChannelGroup[];
   private readonly cache: Map<number, ConsumerFactor>;
+  private readonly importance = new Map<number, Float64Array>();
   private readonly options: EnvironmentOptions;
   private readonly kernels: string[][];
   private accuracyCache: number | undefined;
@@ -174,6 +186,7 @@ export class CompressionEnvironment {
     this.original = graph;
     this.options = options;
     this.method = options.method;
+    this.selection = options.selection ?? 'l1';
     const staticRows: number[][] = [];
     // Per unit: the MACs that scale with its decision (for the `rest` feature).
     const unitMacs: number[] = [];
@@ -204,6 +217,12 @@ export class CompressionEnvironment {
               ...(options.positionsPerImage === undefined ? {} : { positionsPerImage: options.positionsPerImage }),
             })
           : new Map();
+      if (options.selection === 'energy') {
+        for (const g of searched) {
+          const scores = this.energyImportance(g);
+          if (scores !== undefined) this.importance.set(g.id, scores);
+        }
+      }
     } else {
       this.groups = [];
       this.cache = new Map();
@@ -280,7 +299,7 @@ export class CompressionEnvironment {
       if (r < 1) decisions.set(u.id, r);
     });
     // Only the sliced tensors are new: the candidate shares every untouched weight array with the original.
-    const pruned = pruneChannels(this.original, decisions, { groups: this.groups, shareWeights: true });
+    const pruned = pruneChannels(this.original, decisions, { groups: this.groups, shareWeights: true, ...(this.importance.size > 0 ? { importance: this.importance } : {}) });
     const reconstructed: CachedReconstruction[] = [];
     if (this.cache.size > 0 && decisions.size > 0) {
       for (const [id, factor] of this.cache) {
@@ -305,6 +324,22 @@ export class CompressionEnvironment {
   originalAccuracy(): number {
     this.accuracyCache ??= this.evaluate(this.original).accuracy;
     return this.accuracyCache;
+  }
+
+  /** A group's channel scores from its consumers' cached output energies, or undefined when a consumer has no factor. */
+  private energyImportance(group: ChannelGroup): Float64Array | undefined {
+    const scores = new Float64Array(group.channels);
+    if (group.consumers.length === 0) return undefined;
+    for (const m of group.consumers) {
+      const factor = this.cache.get(m.node);
+      if (factor === undefined) return undefined;
+      const axis = factor.kind === 'conv2d' ? 2 : 0;
+      for (const s of m.slices) {
+        if (s.weight !== 'kernel' || s.axis !== axis) continue;
+        for (let c = 0; c < group.channels; c++) for (const i of mapIndices(s.map, [c])) scores[c] = (scores[c] as number) + (factor.energy[i] as number);
+      }
+    }
+    return scores;
   }
 
   /** Kept indices along `axis` of node `id`'s kernel after the groups in `kept` were pruned (ascending). */

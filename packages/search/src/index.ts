@@ -5,7 +5,7 @@
  */
 export { CompressionEnvironment, EMBEDDING_FEATURES } from './environment.js';
 export type { ApplyResult, EnvironmentOptions, LabelledImages, PruneMethod, SearchUnit } from './environment.js';
-export { buildCalibrationCache, reconstructFromCache } from './calibration.js';
+export { buildCalibrationCache, channelEnergy, reconstructFromCache } from './calibration.js';
 export type { CachedReconstruction, CalibrationCacheOptions, ConsumerFactor } from './calibration.js';
 export { channelResourceModel, fineGrainedResourceModel, resourcePerElement } from './resource-model.js';
 export type { ResourceName } from './resource-model.js';

@@ -9,7 +9,7 @@ import { resourceOf } from '@amc/rewards';
 import { createModel } from '@amc/zoo';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CompressionEnvironment, EMBEDDING_FEATURES, buildCalibrationCache, reconstructFromCache, runSearch, uniformPolicy, type EpisodeRecord, type SearchOptions } from './index.js';
+import { CompressionEnvironment, EMBEDDING_FEATURES, buildCalibrationCache, channelEnergy, reconstructFromCache, runSearch, uniformPolicy, type EpisodeRecord, type SearchOptions } from './index.js';
 
 let dir: string;
 let resnet: Graph;
@@ -138,6 +138,65 @@ describe('CompressionEnvironment', () => {
       scale = Math.max(scale, Math.abs(gw0[i]!));
     }
     expect(diff / scale).toBeLessThan(1e-2);
+  });
+
+  it("channel energy: each input channel's share of the output energy, from the root as from the rows", () => {
+    // X (rows x cols, 3 blocks of cin = 4 channels) and W (cols x outs); energy_k = ||X_k W_k||^2 / ||X W||^2.
+    const rng = new Rng(9);
+    const rows = 40;
+    const cin = 4;
+    const cols = 3 * cin;
+    const outs = 5;
+    const x = rng.fillUniform(new Float32Array(rows * cols), -1, 1);
+    for (let r = 0; r < rows; r++) for (let b = 0; b < 3; b++) x[r * cols + b * cin + 2]! *= 5; // channel 2 is loud
+    const w = rng.fillUniform(new Float32Array(cols * outs), -1, 1);
+    const g = gemm(x, x, [cols, cols, rows], { transA: true });
+    // Upper Cholesky root of G in double.
+    const l = new Float64Array(cols * cols);
+    for (let j = 0; j < cols; j++) {
+      let d = g[j * cols + j]!;
+      for (let k = 0; k < j; k++) d -= l[j * cols + k]! ** 2;
+      l[j * cols + j] = Math.sqrt(d);
+      for (let i = j + 1; i < cols; i++) {
+        let v = g[i * cols + j]!;
+        for (let k = 0; k < j; k++) v -= l[i * cols + k]! * l[j * cols + k]!;
+        l[i * cols + j] = v / l[j * cols + j]!;
+      }
+    }
+    const root = new Float32Array(cols * cols);
+    for (let i = 0; i < cols; i++) for (let j = 0; j <= i; j++) root[j * cols + i] = l[i * cols + j]!;
+    const energy = channelEnergy(root, w, cols, cin, outs, gemm(root, w, [cols, outs, cols]));
+    const direct = (keep: (c: number) => boolean): number => {
+      let e = 0;
+      for (let r = 0; r < rows; r++) {
+        for (let o = 0; o < outs; o++) {
+          let y = 0;
+          for (let c = 0; c < cols; c++) if (keep(c % cin)) y += x[r * cols + c]! * w[c * outs + o]!;
+          e += y * y;
+        }
+      }
+      return e;
+    };
+    const total = direct(() => true);
+    for (let k = 0; k < cin; k++) expect(energy[k]).toBeCloseTo(direct((c) => c === k) / total, 4);
+    expect(Array.from(energy).indexOf(Math.max(...energy))).toBe(2);
+  });
+
+  it("selection 'energy' keeps the channels with the most output energy; 'l1' is the reference criterion", () => {
+    const e = env(resnet, 'channel', { selection: 'energy' });
+    const l1 = env(resnet);
+    const ratios = e.units.map((u) => (u.residual ? 1 : 0.5));
+    const a = e.apply(ratios);
+    const b = l1.apply(ratios);
+    expect(a.macs).toBe(b.macs);
+    // Same shapes, different kept channels (the criteria disagree on this random model), and both run.
+    const inner = e.units.find((u) => !u.residual)!;
+    const names = (g: Graph) => g.nodes.filter((n) => n.kind === 'conv2d').map((n) => n.outputShape.join('x'));
+    expect(names(a.graph)).toEqual(names(b.graph));
+    const weights = (g: Graph) => (g.node(g.nodes.find((n) => n.name === inner.layers[0])!.id).weights as { kernel: { data: Float32Array } }).kernel.data;
+    expect(Array.from(weights(a.graph))).not.toEqual(Array.from(weights(b.graph)));
+    expect(Number.isFinite(e.evaluate(a.graph).accuracy)).toBe(true);
+    expect(() => env(resnet, 'channel', { selection: 'random' as never })).toThrow(/options\.selection/);
   });
 
   it('rejects bad options with coded errors', () => {

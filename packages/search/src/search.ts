@@ -132,6 +132,8 @@ function searchKey(env: CompressionEnvironment, options: SearchOptions, lowerBou
     lowerBound,
     reward: options.reward ?? null,
     agent: options.agent ?? null,
+    // Only when not the default, so that checkpoints written before the option existed still resume.
+    ...(env.selection === 'l1' ? {} : { selection: env.selection }),
   });
 }
 
