@@ -13,9 +13,9 @@ void f32_igemm_ukernel_6x8k2__avx2(int64_t ks, int64_t kc, const float* const* a
   IgemmK2Avx2<6>(ks, kc, a, tap_offsets, w, c, m, n, p);
 }
 
-void f32_igemm_ukernel_8x12__avx2(int64_t ks, int64_t kc, const float* const* a, const int64_t* tap_offsets,
-                                  const float* w, float* const* c, int m, int n, const IgemmParams& p) {
-  IgemmN12Avx2<8>(ks, kc, a, tap_offsets, w, c, m, n, p);
+void f32_igemm_ukernel_4x12k2__avx2(int64_t ks, int64_t kc, const float* const* a, const int64_t* tap_offsets,
+                                    const float* w, float* const* c, int m, int n, const IgemmParams& p) {
+  IgemmK2Avx2<4, 3>(ks, kc, a, tap_offsets, w, c, m, n, p);
 }
 
 }  // namespace amc
