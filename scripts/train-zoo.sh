@@ -11,8 +11,10 @@ cd "$(dirname "$0")/.."
 
 recipe() {
   case "$1" in
-    resnet20 | plain20 | resnet56) echo "--epochs 30 --lr 0.1 --batch 128 --weight-decay 5e-4 --seed 1" ;;
-    mobilenetV2) echo "--epochs 30 --lr 0.05 --batch 128 --weight-decay 1e-4 --seed 1" ;;
+    resnet20 | plain20) echo "--epochs 30 --lr 0.1 --batch 128 --weight-decay 5e-4 --seed 1" ;;
+    # 3-4x the MACs of ResNet-20: 15 epochs (the cosine schedule still anneals to 0) to fit two cores.
+    resnet56) echo "--epochs 15 --lr 0.1 --batch 128 --weight-decay 5e-4 --seed 1" ;;
+    mobilenetV2) echo "--epochs 15 --lr 0.05 --batch 128 --weight-decay 1e-4 --seed 1" ;;
     *) echo "unknown model $1" >&2; exit 2 ;;
   esac
 }
