@@ -134,6 +134,7 @@ function parseSearch(args: string[]): SearchCommandOptions | 'help' {
       'channel-round': { type: 'string' },
       'freeze-residual': { type: 'boolean' },
       selection: { type: 'string' },
+      finalists: { type: 'string' },
       threads: { type: 'string' },
       quiet: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
@@ -171,6 +172,7 @@ function parseSearch(args: string[]): SearchCommandOptions | 'help' {
     channelRound: num('channel-round', values['channel-round'], true, 1) ?? 1,
     freezeResidual: values['freeze-residual'] === true,
     selection,
+    finalists: num('finalists', values.finalists, true, 0) ?? 10,
     ...(threads === undefined ? {} : { threads }),
     quiet: values.quiet === true,
   };

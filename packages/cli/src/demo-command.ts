@@ -46,6 +46,7 @@ export async function runDemoCommand(o: DemoCommandOptions, io: CliIo): Promise<
       channelRound: 1,
       freezeResidual: false,
       selection: 'energy',
+      finalists: 10,
       quiet: false,
       ...threads,
     },

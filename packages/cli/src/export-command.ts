@@ -90,7 +90,8 @@ export async function runExportCommand(o: ExportCommandOptions, io: CliIo, onSum
     freezeResidual: meta.freezeResidual,
     selection: meta.selection ?? 'l1',
   });
-  const best = state.best;
+  // The finalist the search selected (re-scored on the whole validation split), else its best episode.
+  const best = state.selected ?? state.best;
   io.out(`amc export: ${meta.model}, ${meta.method} policy of episode ${best.episode + 1} (validation acc ${(100 * best.accuracy).toFixed(2)}% during the search), calibration on ${Math.min(o.calibration, data.train.count)} images`);
   const applied = env.apply(best.ratios);
   let compressed = applied.graph;

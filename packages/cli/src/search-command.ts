@@ -28,6 +28,7 @@ Usage: amc search <model> [options]
   --lower-bound <x>         smallest ratio per layer [0.2 channel, 0.05 fine-grained]
   --channel-round <n>       round kept channels up to a multiple of n [1]
   --freeze-residual         never prune residual streams
+  --finalists <n>           re-score the n best policies on the whole validation split, keep the best [10; 0: off]
   --selection <s>           kept channels: energy (output energy on the calibration data) | l1 (weights) [energy]
   --threads <n>             native threads [all cores]
   --quiet                   no progress lines
@@ -52,6 +53,8 @@ export interface SearchCommandOptions {
   freezeResidual: boolean;
   /** Channel selection criterion (channel method). */
   selection: 'l1' | 'energy';
+  /** Best policies re-scored on the whole validation split at the end (0: none). */
+  finalists: number;
   threads?: number;
   quiet: boolean;
 }
@@ -93,6 +96,10 @@ export async function runSearchCommand(o: SearchCommandOptions, io: CliIo): Prom
   io.out(`environment ready in ${formatDuration((performance.now() - started) / 1000)}; original validation accuracy ${(100 * env.originalAccuracy()).toFixed(2)}% on ${Math.min(o.validation, data.validation.count)} images`);
   const metadata: SearchMetadata = { command: 'search', model: o.model, data: o.data, method: o.method, protocol: o.protocol, target: o.target, channelRound: o.channelRound, freezeResidual: o.freezeResidual, selection: o.selection, seed: o.seed };
   let lastPrint = 0;
+  const fullValidation = { images: data.validation.images, labels: data.validation.labels, count: data.validation.count };
+  // The search starts from the rule-based baseline: the uniform policy is the first warm-up episode.
+  const warmup = o.warmup ?? Math.min(100, Math.floor(o.episodes / 4));
+  const uniformStart = o.protocol === 'resource' && warmup >= 1 ? [uniformPolicy(env, o.target.resource, o.target.ratio)] : [];
   const result: SearchResult = await runSearch(env, {
     protocol: o.protocol,
     target: o.target,
@@ -103,6 +110,8 @@ export async function runSearchCommand(o: SearchCommandOptions, io: CliIo): Prom
     out: o.out,
     resume: o.resume,
     metadata: metadata as unknown as Record<string, unknown>,
+    ...(uniformStart.length > 0 ? { initialPolicies: uniformStart } : {}),
+    ...(o.finalists > 0 ? { finalists: { count: o.finalists, validation: fullValidation } } : {}),
     onEpisode: (r, p) => {
       const now = performance.now();
       if (o.quiet || (now - lastPrint < 2000 && r.episode + 1 !== o.episodes)) return;
@@ -119,13 +128,22 @@ export async function runSearchCommand(o: SearchCommandOptions, io: CliIo): Prom
   if (uniform !== undefined) {
     io.out(`uniform policy at the same budget: validation acc ${(100 * uniform.accuracy).toFixed(2)}%, MACs ${(100 * uniform.macsRatio).toFixed(1)}%, params ${(100 * uniform.paramsRatio).toFixed(1)}%`);
   }
+  const selected = result.selected;
+  let uniformFinal: number | null = null;
+  if ('finalAccuracy' in selected) {
+    if (uniform !== undefined) uniformFinal = env.evaluate(env.apply(uniform.ratios).graph, fullValidation).accuracy;
+    io.out(
+      `selected policy (episode ${selected.episode + 1}, the best of ${result.finalists.length} finalists re-scored on ${selected.finalCount} validation images): acc ${(100 * selected.finalAccuracy).toFixed(2)}%${uniformFinal === null ? '' : ` (uniform ${(100 * uniformFinal).toFixed(2)}%)`}, MACs ${((100 * selected.macs) / result.originalMacs).toFixed(1)}%, params ${((100 * selected.params) / result.originalParams).toFixed(1)}%`,
+    );
+    io.out(`ratios ${selected.ratios.map((r) => r.toFixed(3)).join(' ')}`);
+  }
   const t = result.time;
   const episodesRun = o.episodes - result.resumedFrom;
   const per = (ms: number): string => (episodesRun > 0 ? `${(ms / episodesRun).toFixed(0)} ms` : '-');
   io.out(`time per episode: act ${per(t.act)}, prune + reconstruct ${per(t.prune)}, evaluate ${per(t.evaluate)}, agent update ${per(t.update)}; total ${formatDuration((performance.now() - started) / 1000)}`);
   await writeFileAtomic(
     join(o.out, 'result.json'),
-    `${JSON.stringify({ metadata, best, uniform: uniform ?? null, original: { accuracy: result.originalAccuracy, macs: result.originalMacs, params: result.originalParams }, timeMs: t, episodes: o.episodes, resumedFrom: result.resumedFrom }, null, 1)}\n`,
+    `${JSON.stringify({ metadata, best, selected, finalists: result.finalists, uniform: uniform ?? null, uniformFinalAccuracy: uniformFinal, original: { accuracy: result.originalAccuracy, macs: result.originalMacs, params: result.originalParams }, timeMs: t, episodes: o.episodes, resumedFrom: result.resumedFrom }, null, 1)}\n`,
   );
   io.out(`export it with: amc export ${o.out} --out ${o.out}/model`);
   return 0;

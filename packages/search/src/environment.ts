@@ -313,9 +313,14 @@ export class CompressionEnvironment {
     return { graph: pruned.graph, macs: pruned.macs, params: pruned.params, reconstructed, pruneMs: performance.now() - start };
   }
 
-  /** Accuracy and loss of `graph` on the validation images (runtime, dense kernels: deterministic). */
-  evaluate(graph: Graph): { accuracy: number; loss: number } {
-    const v = this.options.validation;
+  /** Floats of one input sample. */
+  get inputSize(): number {
+    return inputSizeOf(this.original);
+  }
+
+  /** Accuracy and loss of `graph` on the validation images, or on `set` (runtime, dense kernels: deterministic). */
+  evaluate(graph: Graph, set?: LabelledImages): { accuracy: number; loss: number } {
+    const v = set ?? this.options.validation;
     const compiled = compile(graph, { sparse: 'dense', ...(this.options.numThreads === undefined ? {} : { numThreads: this.options.numThreads }) });
     return compiled.evaluate(v.images.subarray(0, v.count * compiled.inputSize), Array.prototype.slice.call(v.labels, 0, v.count) as number[], this.options.batchSize ?? 256);
   }

@@ -10,6 +10,6 @@ export type { CachedReconstruction, CalibrationCacheOptions, ConsumerFactor } fr
 export { channelResourceModel, fineGrainedResourceModel, resourcePerElement } from './resource-model.js';
 export type { ResourceName } from './resource-model.js';
 export { readSearchState, runSearch } from './search.js';
-export type { BestPolicy, EpisodeRecord, SearchOptions, SearchProgress, SearchProtocol, SearchResult } from './search.js';
+export type { BestPolicy, EpisodeRecord, SearchOptions, SearchProgress, SearchProtocol, SearchResult, SelectedPolicy } from './search.js';
 export { evaluatePolicy, uniformPolicy } from './policies.js';
 export type { PolicyOutcome } from './policies.js';

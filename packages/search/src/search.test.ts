@@ -9,7 +9,7 @@ import { resourceOf } from '@amc/rewards';
 import { createModel } from '@amc/zoo';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CompressionEnvironment, EMBEDDING_FEATURES, buildCalibrationCache, channelEnergy, reconstructFromCache, runSearch, uniformPolicy, type EpisodeRecord, type SearchOptions } from './index.js';
+import { CompressionEnvironment, EMBEDDING_FEATURES, buildCalibrationCache, channelEnergy, readSearchState, reconstructFromCache, runSearch, uniformPolicy, type EpisodeRecord, type SearchOptions } from './index.js';
 
 let dir: string;
 let resnet: Graph;
@@ -283,5 +283,50 @@ describe('runSearch', () => {
     await expectCodeAsync(runSearch(e, { ...options(join(dir, 'bad')), target: { resource: 'latency' as never, ratio: 0.5 } }), ErrorCode.InvalidArgument, /target\.resource/);
     await expectCodeAsync(runSearch(e, { ...options(join(dir, 'bad')), target: { resource: 'macs', ratio: 1.5 } }), ErrorCode.InvalidArgument, /target\.ratio/);
     await expectCodeAsync(runSearch(e, { ...options(join(dir, 'bad')), reward: 'nope' }), ErrorCode.InvalidArgument, /nope/);
+    const ones = e.units.map(() => 1);
+    await expectCodeAsync(runSearch(e, { ...options(join(dir, 'bad')), initialPolicies: [ones, ones, ones] }), ErrorCode.InvalidArgument, /initialPolicies/);
+    await expectCodeAsync(runSearch(e, { ...options(join(dir, 'bad')), initialPolicies: [[0.5]] }), ErrorCode.InvalidArgument, /initialPolicies\[0\]/);
+    await expectCodeAsync(runSearch(e, { ...options(join(dir, 'bad')), initialPolicies: [e.units.map(() => 0)] }), ErrorCode.InvalidArgument, /initialPolicies\[0\]/);
+    const validation = { images, labels, count: 96 };
+    await expectCodeAsync(runSearch(e, { ...options(join(dir, 'bad')), finalists: { count: 0, validation } }), ErrorCode.InvalidArgument, /finalists\.count/);
+    await expectCodeAsync(runSearch(e, { ...options(join(dir, 'bad')), finalists: { count: 3, validation: { ...validation, count: 97 } } }), ErrorCode.InvalidArgument, /finalists\.validation/);
+  });
+
+  it('plays the initial policies first, through the wall', async () => {
+    const e = env(resnet);
+    const uniform = uniformPolicy(e, 'macs', 0.5);
+    const records: EpisodeRecord[] = [];
+    await runSearch(e, { ...options(join(dir, 'initial')), initialPolicies: [uniform, e.units.map(() => 1)], onEpisode: (r) => records.push(r) });
+    expect(records[0]!.actions).toEqual(uniform);
+    expect(records[0]!.ratios).toEqual(uniform);
+    // All ones overshoots the budget: the wall cuts it down like any action.
+    expect(records[1]!.actions).toEqual(e.units.map(() => 1));
+    expect(records[1]!.macsRatio).toBeLessThanOrEqual(0.5 + 1e-12);
+  });
+
+  it('re-scores the best distinct policies on the finalists set, selects the best of them, and keeps the selection on resume', async () => {
+    const e = env(resnet);
+    const validation = { images, labels, count: 96 };
+    const out = join(dir, 'finalists');
+    const records: EpisodeRecord[] = [];
+    const result = await runSearch(e, { ...options(out), finalists: { count: 3, validation }, onEpisode: (r) => records.push(r) });
+    expect(result.finalists.length).toBe(3);
+    // The finalists are the 3 best distinct policies by search reward, re-scored on the set.
+    const byReward = [...records].sort((a, b) => b.reward - a.reward || a.episode - b.episode);
+    const distinct = byReward.filter((r, i) => byReward.findIndex((q) => q.ratios.join() === r.ratios.join()) === i).slice(0, 3);
+    expect(result.finalists.map((f) => f.episode).sort()).toEqual(distinct.map((r) => r.episode).sort());
+    for (const f of result.finalists) {
+      expect(f.finalCount).toBe(96);
+      expect(f.finalAccuracy).toBe(e.evaluate(e.apply(f.ratios).graph, validation).accuracy);
+    }
+    expect(result.selected).toEqual(result.finalists[0]);
+    expect((result.selected as { finalAccuracy: number }).finalAccuracy).toBe(Math.max(...result.finalists.map((f) => f.finalAccuracy)));
+    const again = await runSearch(e, { ...options(out), finalists: { count: 3, validation }, resume: true });
+    expect(again.selected).toEqual(result.selected);
+    expect((await readSearchState(out))?.selected).toEqual(result.selected);
+    // Without finalists the selection is the best policy.
+    const plain = await runSearch(e, options(join(dir, 'no-finalists')));
+    expect(plain.selected).toEqual(plain.best);
+    expect(plain.finalists).toEqual([]);
   });
 });

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { DdpgAgent, type DdpgAgentOptions } from '@amc/agent';
 import { AmcError, ErrorCode, argumentError, writeFileAtomic } from '@amc/core';
 import { type RewardProtocol, constrainAction, evaluateReward, getReward, resourceOf } from '@amc/rewards';
-import type { CompressionEnvironment } from './environment.js';
+import type { CompressionEnvironment, LabelledImages } from './environment.js';
 import type { ResourceName } from './resource-model.js';
 
 /** `resource`: -error under a budget wall; `accuracy`: -error * log(resource), no wall. */
@@ -39,6 +39,18 @@ export interface SearchOptions {
   onEpisode?: (record: EpisodeRecord, progress: SearchProgress) => void;
   /** Stored in the checkpoint (e.g. how to rebuild the model and data for `amc export`). */
   metadata?: Record<string, unknown>;
+  /**
+   * Raw actions (one per unit, in (0, 1]) played instead of random ones in the first warm-up episodes, through
+   * the wall like any action: e.g. the uniform policy, so the search starts from the rule-based baseline and
+   * never ends below it on the reward. At most `warmupEpisodes` policies.
+   */
+  initialPolicies?: readonly (readonly number[])[];
+  /**
+   * Re-scores the `count` best distinct policies of the search (by reward) on `validation`, a larger held-out set
+   * than the reward's, after the last episode, and selects the best of them ({@link SearchResult.selected}): the
+   * search's best is picked on a noisy estimate and overrates itself. The selection is checkpointed.
+   */
+  finalists?: { count: number; validation: LabelledImages };
 }
 
 /** One line of `episodes.jsonl`. */
@@ -71,6 +83,14 @@ export interface BestPolicy {
   params: number;
 }
 
+/** The policy the search selects: a finalist re-scored on the finalists' validation set. */
+export interface SelectedPolicy extends BestPolicy {
+  /** Accuracy on the finalists' validation set. */
+  finalAccuracy: number;
+  /** Images of that set. */
+  finalCount: number;
+}
+
 /** Progress after an episode. */
 export interface SearchProgress {
   episode: number;
@@ -91,6 +111,10 @@ export interface SearchResult {
   time: { act: number; prune: number; evaluate: number; update: number };
   /** Episodes resumed from a checkpoint (0 for a fresh search). */
   resumedFrom: number;
+  /** With `finalists`: the finalist with the best reward on their validation set; else the best policy. */
+  selected: SelectedPolicy | BestPolicy;
+  /** With `finalists`: every finalist as re-scored, best first. */
+  finalists: SelectedPolicy[];
 }
 
 interface SearchState {
@@ -100,6 +124,11 @@ interface SearchState {
   nextEpisode: number;
   logLines: number;
   best: BestPolicy | null;
+  /** The best distinct policies so far, best first (kept only with `finalists`). */
+  top?: BestPolicy[];
+  /** Set once the finalists are re-scored. */
+  selected?: SelectedPolicy;
+  finalists?: SelectedPolicy[];
   agent: unknown;
   metadata: Record<string, unknown>;
 }
@@ -134,6 +163,8 @@ function searchKey(env: CompressionEnvironment, options: SearchOptions, lowerBou
     agent: options.agent ?? null,
     // Only when not the default, so that checkpoints written before the option existed still resume.
     ...(env.selection === 'l1' ? {} : { selection: env.selection }),
+    ...(options.initialPolicies === undefined || options.initialPolicies.length === 0 ? {} : { initialPolicies: options.initialPolicies }),
+    ...(options.finalists === undefined ? {} : { finalists: [options.finalists.count, options.finalists.validation.count] }),
   });
 }
 
@@ -194,6 +225,17 @@ export async function runSearch(env: CompressionEnvironment, options: SearchOpti
   const lowerBound = options.lowerBound ?? (env.method === 'channel' ? 0.2 : 0.05);
   check(typeof lowerBound === 'number' && lowerBound > 0 && lowerBound <= 1, 'options.lowerBound', 'a number in (0, 1]', options.lowerBound);
   check(options.out === undefined || (typeof options.out === 'string' && options.out.length > 0), 'options.out', 'a folder path', options.out);
+  const initial = options.initialPolicies ?? [];
+  check(Array.isArray(initial) && initial.length <= warmup, 'options.initialPolicies', `at most warmupEpisodes (${warmup}) policies`, initial.length);
+  for (const [i, p] of initial.entries()) {
+    check(Array.isArray(p) && p.length === env.units.length && p.every((a) => typeof a === 'number' && a > 0 && a <= 1), `options.initialPolicies[${i}]`, `${env.units.length} actions in (0, 1]`, p);
+  }
+  const finalists = options.finalists;
+  if (finalists !== undefined) {
+    check(typeof finalists === 'object' && finalists !== null && Number.isSafeInteger(finalists.count) && finalists.count >= 1, 'options.finalists.count', 'a positive integer', finalists?.count);
+    const v = finalists.validation;
+    check(typeof v === 'object' && v !== null && v.images instanceof Float32Array && Number.isSafeInteger(v.count) && v.count >= 1 && v.count * env.inputSize <= v.images.length && typeof v.labels === 'object' && v.labels !== null && v.labels.length >= v.count, 'options.finalists.validation', `{ images, labels, count } with count images of ${env.inputSize} floats`, v);
+  }
   const reward = protocolReward(options);
 
   const key = searchKey(env, options, lowerBound, warmup);
@@ -204,6 +246,9 @@ export async function runSearch(env: CompressionEnvironment, options: SearchOpti
 
   let agent: DdpgAgent | undefined;
   let best: BestPolicy | null = null;
+  let top: BestPolicy[] = [];
+  let selected: SelectedPolicy | undefined;
+  let scored: SelectedPolicy[] = [];
   let start = 0;
   let logLines = 0;
   const statePath = options.out === undefined ? undefined : join(options.out, STATE_FILE);
@@ -220,6 +265,9 @@ export async function runSearch(env: CompressionEnvironment, options: SearchOpti
       }
       agent = DdpgAgent.fromState(state.agent);
       best = state.best;
+      top = state.top ?? [];
+      selected = state.selected;
+      scored = state.finalists ?? [];
       start = state.nextEpisode;
       logLines = state.logLines;
       await trimLog(logPath, logLines);
@@ -247,7 +295,7 @@ export async function runSearch(env: CompressionEnvironment, options: SearchOpti
     let feasible = true;
     for (let t = 0; t < units; t++) {
       const state = env.embedding(t, decided, previous);
-      const raw = agent.selectAction(state, episode)[0] as number;
+      const raw = episode < initial.length ? ((initial[episode] as readonly number[])[t] as number) : (agent.selectAction(state, episode)[0] as number);
       let ratio: number;
       if (options.protocol === 'resource') {
         const c = constrainAction(model, t, decided, raw, { budget, lowerBound, quantize });
@@ -289,7 +337,9 @@ export async function runSearch(env: CompressionEnvironment, options: SearchOpti
       feasible,
       time: { act, prune: applied.pruneMs, evaluate, update },
     };
-    if (best === null || r > best.reward) best = { episode, reward: r, ratios: decided, accuracy, macs: applied.macs, params: applied.params };
+    const policy: BestPolicy = { episode, reward: r, ratios: decided, accuracy, macs: applied.macs, params: applied.params };
+    if (best === null || r > best.reward) best = policy;
+    if (finalists !== undefined) top = keepTop(top, policy, finalists.count);
     total.act += act;
     total.prune += applied.pruneMs;
     total.evaluate += evaluate;
@@ -298,7 +348,7 @@ export async function runSearch(env: CompressionEnvironment, options: SearchOpti
       // Log first, then the checkpoint that counts the line: a kill in between leaves a line that resume drops.
       await appendFile(logPath, `${JSON.stringify(record)}\n`);
       logLines++;
-      const state: SearchState = { format: 'amc-search-state', version: 1, key, nextEpisode: episode + 1, logLines, best, agent: agent.toJSON(), metadata: options.metadata ?? {} };
+      const state: SearchState = { format: 'amc-search-state', version: 1, key, nextEpisode: episode + 1, logLines, best, ...(finalists === undefined ? {} : { top }), agent: agent.toJSON(), metadata: options.metadata ?? {} };
       await writeFileAtomic(statePath, JSON.stringify(state));
     }
     recent.push(performance.now() - episodeStart);
@@ -309,11 +359,35 @@ export async function runSearch(env: CompressionEnvironment, options: SearchOpti
   if (best === null) {
     throw argumentError(ErrorCode.InvalidArgument, OPERATION, 'options.episodes', `more episodes than the ${start} already checkpointed`, options.episodes);
   }
-  return { best, episodes: options.episodes, originalAccuracy, originalMacs: original.macs, originalParams: original.params, time: total, resumedFrom: start };
+  if (finalists !== undefined && selected === undefined) {
+    scored = top.map((p) => {
+      const { accuracy } = env.evaluate(env.apply(p.ratios).graph, finalists.validation);
+      const finalReward = evaluateReward(reward, { accuracy, resources: { macs: p.macs, params: p.params }, original });
+      return { ...p, finalAccuracy: accuracy, finalCount: finalists.validation.count, finalReward };
+    })
+      .sort((a, b) => b.finalReward - a.finalReward || b.reward - a.reward)
+      .map(({ finalReward: _, ...p }) => p);
+    selected = scored[0] as SelectedPolicy;
+    if (statePath !== undefined) {
+      const state: SearchState = { format: 'amc-search-state', version: 1, key, nextEpisode: options.episodes, logLines, best, top, selected, finalists: scored, agent: agent.toJSON(), metadata: options.metadata ?? {} };
+      await writeFileAtomic(statePath, JSON.stringify(state));
+    }
+  }
+  return { best, episodes: options.episodes, originalAccuracy, originalMacs: original.macs, originalParams: original.params, time: total, resumedFrom: start, selected: selected ?? best, finalists: scored };
+}
+
+/** `top` with `policy` inserted: the `count` best distinct policies (by effective ratios), best reward first. */
+function keepTop(top: readonly BestPolicy[], policy: BestPolicy, count: number): BestPolicy[] {
+  const same = top.find((p) => p.ratios.length === policy.ratios.length && p.ratios.every((r, i) => r === policy.ratios[i]));
+  if (same !== undefined && same.reward >= policy.reward) return [...top];
+  const next = top.filter((p) => p !== same);
+  next.push(policy);
+  next.sort((a, b) => b.reward - a.reward || a.episode - b.episode);
+  return next.slice(0, count);
 }
 
 /** The checkpoint of the search in `dir` (its best policy and metadata), or undefined when there is none. */
-export async function readSearchState(dir: string): Promise<{ nextEpisode: number; best: BestPolicy | null; metadata: Record<string, unknown> } | undefined> {
+export async function readSearchState(dir: string): Promise<{ nextEpisode: number; best: BestPolicy | null; selected: SelectedPolicy | null; metadata: Record<string, unknown> } | undefined> {
   const state = await readState(join(dir, STATE_FILE));
-  return state === undefined ? undefined : { nextEpisode: state.nextEpisode, best: state.best, metadata: state.metadata };
+  return state === undefined ? undefined : { nextEpisode: state.nextEpisode, best: state.best, selected: state.selected ?? null, metadata: state.metadata };
 }
