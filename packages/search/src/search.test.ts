@@ -324,6 +324,11 @@ describe('runSearch', () => {
     const again = await runSearch(e, { ...options(out), finalists: { count: 3, validation }, resume: true });
     expect(again.selected).toEqual(result.selected);
     expect((await readSearchState(out))?.selected).toEqual(result.selected);
+    // The initial policies are always finalists, however low their search reward.
+    const ones = e.units.map(() => 0.2);
+    const withStart = await runSearch(e, { ...options(join(dir, 'finalists-start')), initialPolicies: [ones], finalists: { count: 1, validation } });
+    expect(withStart.finalists.length).toBe(2);
+    expect(withStart.finalists.some((f) => f.episode === 0)).toBe(true);
     // Without finalists the selection is the best policy.
     const plain = await runSearch(e, options(join(dir, 'no-finalists')));
     expect(plain.selected).toEqual(plain.best);

@@ -46,8 +46,8 @@ export interface SearchOptions {
    */
   initialPolicies?: readonly (readonly number[])[];
   /**
-   * Re-scores the `count` best distinct policies of the search (by reward) on `validation`, a larger held-out set
-   * than the reward's, after the last episode, and selects the best of them ({@link SearchResult.selected}): the
+   * Re-scores the `count` best distinct policies of the search (by reward), and the initial policies, on
+   * `validation`, a larger held-out set than the reward's, after the last episode, and selects the best of them ({@link SearchResult.selected}): the
    * search's best is picked on a noisy estimate and overrates itself. The selection is checkpointed.
    */
   finalists?: { count: number; validation: LabelledImages };
@@ -126,6 +126,8 @@ interface SearchState {
   best: BestPolicy | null;
   /** The best distinct policies so far, best first (kept only with `finalists`). */
   top?: BestPolicy[];
+  /** The policies the initial episodes played (kept only with `finalists`: they are always finalists). */
+  starts?: BestPolicy[];
   /** Set once the finalists are re-scored. */
   selected?: SelectedPolicy;
   finalists?: SelectedPolicy[];
@@ -247,6 +249,7 @@ export async function runSearch(env: CompressionEnvironment, options: SearchOpti
   let agent: DdpgAgent | undefined;
   let best: BestPolicy | null = null;
   let top: BestPolicy[] = [];
+  let starts: BestPolicy[] = [];
   let selected: SelectedPolicy | undefined;
   let scored: SelectedPolicy[] = [];
   let start = 0;
@@ -266,6 +269,7 @@ export async function runSearch(env: CompressionEnvironment, options: SearchOpti
       agent = DdpgAgent.fromState(state.agent);
       best = state.best;
       top = state.top ?? [];
+      starts = state.starts ?? [];
       selected = state.selected;
       scored = state.finalists ?? [];
       start = state.nextEpisode;
@@ -339,7 +343,10 @@ export async function runSearch(env: CompressionEnvironment, options: SearchOpti
     };
     const policy: BestPolicy = { episode, reward: r, ratios: decided, accuracy, macs: applied.macs, params: applied.params };
     if (best === null || r > best.reward) best = policy;
-    if (finalists !== undefined) top = keepTop(top, policy, finalists.count);
+    if (finalists !== undefined) {
+      top = keepTop(top, policy, finalists.count);
+      if (episode < initial.length) starts.push(policy);
+    }
     total.act += act;
     total.prune += applied.pruneMs;
     total.evaluate += evaluate;
@@ -348,7 +355,7 @@ export async function runSearch(env: CompressionEnvironment, options: SearchOpti
       // Log first, then the checkpoint that counts the line: a kill in between leaves a line that resume drops.
       await appendFile(logPath, `${JSON.stringify(record)}\n`);
       logLines++;
-      const state: SearchState = { format: 'amc-search-state', version: 1, key, nextEpisode: episode + 1, logLines, best, ...(finalists === undefined ? {} : { top }), agent: agent.toJSON(), metadata: options.metadata ?? {} };
+      const state: SearchState = { format: 'amc-search-state', version: 1, key, nextEpisode: episode + 1, logLines, best, ...(finalists === undefined ? {} : { top, starts }), agent: agent.toJSON(), metadata: options.metadata ?? {} };
       await writeFileAtomic(statePath, JSON.stringify(state));
     }
     recent.push(performance.now() - episodeStart);
@@ -360,7 +367,10 @@ export async function runSearch(env: CompressionEnvironment, options: SearchOpti
     throw argumentError(ErrorCode.InvalidArgument, OPERATION, 'options.episodes', `more episodes than the ${start} already checkpointed`, options.episodes);
   }
   if (finalists !== undefined && selected === undefined) {
-    scored = top.map((p) => {
+    // The initial policies (the baselines the search started from) are always finalists.
+    const candidates = [...top];
+    for (const p of starts) if (!candidates.some((q) => q.ratios.every((r, i) => r === p.ratios[i]))) candidates.push(p);
+    scored = candidates.map((p) => {
       const { accuracy } = env.evaluate(env.apply(p.ratios).graph, finalists.validation);
       const finalReward = evaluateReward(reward, { accuracy, resources: { macs: p.macs, params: p.params }, original });
       return { ...p, finalAccuracy: accuracy, finalCount: finalists.validation.count, finalReward };
@@ -369,7 +379,7 @@ export async function runSearch(env: CompressionEnvironment, options: SearchOpti
       .map(({ finalReward: _, ...p }) => p);
     selected = scored[0] as SelectedPolicy;
     if (statePath !== undefined) {
-      const state: SearchState = { format: 'amc-search-state', version: 1, key, nextEpisode: options.episodes, logLines, best, top, selected, finalists: scored, agent: agent.toJSON(), metadata: options.metadata ?? {} };
+      const state: SearchState = { format: 'amc-search-state', version: 1, key, nextEpisode: options.episodes, logLines, best, top, starts, selected, finalists: scored, agent: agent.toJSON(), metadata: options.metadata ?? {} };
       await writeFileAtomic(statePath, JSON.stringify(state));
     }
   }
