@@ -1,6 +1,6 @@
 /**
  * The AMC search suite: `tsx src/search-bench.ts [--episodes=400] [--warmup=100] [--seeds=1] [--threads=2]
- * [--validation=1000] [--calibration=256] [--ratio=0.5] [--selection=energy|l1] [--finalists=10] [--out=runs/bench-search] [--no-write]`.
+ * [--validation=1000] [--calibration=256] [--ratio=0.5] [--selection=energy|l1] [--finalists=10] [--model=resnet20] [--out=runs/bench-search] [--no-write]`.
  *
  * For each seed, in one run: the AMC search on the pretrained ResNet-20 (channel pruning, resource protocol, keep
  * `ratio` of the MACs; resumable: a search folder with a checkpoint is continued), then the best policy and the
@@ -50,6 +50,7 @@ async function main(): Promise<void> {
       ratio: { type: 'string' },
       selection: { type: 'string' },
       finalists: { type: 'string' },
+      model: { type: 'string' },
       out: { type: 'string' },
       'no-write': { type: 'boolean' },
     },
@@ -61,13 +62,15 @@ async function main(): Promise<void> {
   const validationCount = values.validation === undefined ? 1000 : intOption(values.validation, 'validation');
   const calibrationCount = values.calibration === undefined ? 256 : intOption(values.calibration, 'calibration');
   const ratio = Number(values.ratio ?? 0.5);
+  // Any zoo model with a shipped checkpoint; results of models other than resnet20 go to search-<model>-<machine>.
+  const modelName = values.model ?? 'resnet20';
   const selection = values.selection ?? 'energy';
   if (selection !== 'energy' && selection !== 'l1') throw new Error(`search-bench: expected energy or l1 for --selection but received ${selection}`);
   const finalists = values.finalists === undefined ? 10 : intOption(values.finalists, 'finalists');
   const outRoot = values.out ?? path.join(repoRoot(), 'runs', 'bench-search');
   setNumThreads(threads);
   const data = await loadFashionMnist();
-  const model = await loadPretrained('resnet20');
+  const model = await loadPretrained(modelName);
   const graph = importModel(model);
   model.dispose();
   const testAccuracy = (g: typeof graph): number => compile(g, { sparse: 'dense' }).evaluate(data.test.images, data.test.labels, 256).accuracy;
@@ -120,7 +123,7 @@ async function main(): Promise<void> {
   const machine = collectMachine(['@amc/search', '@amc/agent', '@amc/runtime']);
   const pct = (x: number): string => `${(100 * x).toFixed(2)}%`;
   const lines = [
-    `# AMC search: ResNet-20 (pretrained) at ${pct(ratio)} of its MACs, channel pruning, Fashion-MNIST`,
+    `# AMC search: ${modelName} (pretrained) at ${pct(ratio)} of its MACs, channel pruning, Fashion-MNIST`,
     '',
     `${machine.date}, ${machine.cpu.model}, ${threads} thread(s), ${episodes} episodes (${warmup} warm-up), validation ${validationCount} images (the reward), calibration ${calibrationCount} images, channel selection ${selection}; accuracies without fine-tuning.`,
     '',
@@ -141,7 +144,7 @@ async function main(): Promise<void> {
   const markdown = lines.join('\n');
   process.stdout.write(markdown);
   if (values['no-write'] !== true) {
-    const files = writeResults(path.join(repoRoot(), 'benchmarks', 'results', `search-${machineSlug(machine)}`), { machine, options: { episodes, warmup, seeds, threads, validationCount, calibrationCount, ratio, selection, finalists }, results }, markdown);
+    const files = writeResults(path.join(repoRoot(), 'benchmarks', 'results', `search-${modelName === 'resnet20' ? '' : `${modelName}-`}${machineSlug(machine)}${selection === 'energy' ? '' : `.${selection}`}`), { machine, options: { model: modelName, episodes, warmup, seeds, threads, validationCount, calibrationCount, ratio, selection, finalists }, results }, markdown);
     log(`wrote ${files.json} and ${files.md}`);
   }
 }
