@@ -15,7 +15,7 @@ import { loadFashionMnist } from '@amc/datasets';
 import { importModel } from '@amc/graph';
 import { setNumThreads } from '@amc/kernels';
 import { compile } from '@amc/runtime';
-import { CompressionEnvironment, type SelectedPolicy, runSearch, uniformPolicy } from '@amc/search';
+import { CompressionEnvironment, type SelectedPolicy, defaultWarmupEpisodes, runSearch, uniformPolicy, uniformStart } from '@amc/search';
 import '@amc/tfjs';
 import { loadPretrained } from '@amc/zoo';
 import { intOption, numberList } from './args.js';
@@ -56,7 +56,7 @@ async function main(): Promise<void> {
     },
   });
   const episodes = values.episodes === undefined ? 400 : intOption(values.episodes, 'episodes');
-  const warmup = values.warmup === undefined ? Math.min(100, Math.floor(episodes / 4)) : intOption(values.warmup, 'warmup', 0);
+  const warmup = values.warmup === undefined ? defaultWarmupEpisodes(episodes) : intOption(values.warmup, 'warmup', 0);
   const seeds = values.seeds === undefined ? [1] : numberList(values.seeds, 'seeds');
   const threads = values.threads === undefined ? 2 : intOption(values.threads, 'threads');
   const validationCount = values.validation === undefined ? 1000 : intOption(values.validation, 'validation');
@@ -94,7 +94,7 @@ async function main(): Promise<void> {
       seed,
       out: path.join(outRoot, `seed-${seed}`),
       resume: true,
-      initialPolicies: warmup > 0 ? [uniformPolicy(env, 'macs', ratio)] : [],
+      initialPolicies: uniformStart(env, { protocol: 'resource', target: { resource: 'macs', ratio }, episodes, warmupEpisodes: warmup }),
       finalists: { count: finalists, validation: fullValidation },
       onEpisode: (r, p) => {
         if ((r.episode + 1) % 20 === 0) log(`seed ${seed} episode ${r.episode + 1}/${episodes} acc ${(100 * r.accuracy).toFixed(1)}% best ${(100 * p.best.accuracy).toFixed(2)}% (episode ${p.best.episode + 1})`);
@@ -116,7 +116,7 @@ async function main(): Promise<void> {
       original: { validation: result.originalAccuracy, test: originalTest, macs: result.originalMacs },
       best: { episode: result.best.episode, validation: result.best.accuracy, test: testAccuracy(bestApplied.graph), macsRatio: result.best.macs / result.originalMacs, ratios: result.best.ratios },
       selected: { episode: selected.episode, fullValidation: selected.finalAccuracy, test: testAccuracy(env.apply(selected.ratios).graph), macsRatio: selected.macs / result.originalMacs, ratios: selected.ratios },
-      uniform: { validation: env.evaluate(uniformApplied.graph).accuracy, fullValidation: env.evaluate(uniformApplied.graph, fullValidation).accuracy, test: testAccuracy(uniformApplied.graph), macsRatio: uniformApplied.macs / result.originalMacs, ratios: uniformRatios },
+      uniform: { validation: env.evaluate(uniformApplied.graph).accuracy, fullValidation: result.finalists.find((f) => f.episode === 0)?.finalAccuracy ?? env.evaluate(uniformApplied.graph, fullValidation).accuracy, test: testAccuracy(uniformApplied.graph), macsRatio: uniformApplied.macs / result.originalMacs, ratios: uniformRatios },
     });
     log(`seed ${seed}: selected test ${(100 * results.at(-1)!.selected.test).toFixed(2)}%, best test ${(100 * results.at(-1)!.best.test).toFixed(2)}%, uniform test ${(100 * results.at(-1)!.uniform.test).toFixed(2)}%, ${wallSeconds.toFixed(0)} s`);
   }

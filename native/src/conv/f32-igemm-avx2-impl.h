@@ -126,6 +126,7 @@ inline void IgemmK2Avx2(int64_t ks, int64_t kc, const float* const* a, const int
     }
   }
   const __m256 bias0 = _mm256_loadu_ps(bias);
+  const __m128 bias1 = NG == 3 ? _mm_loadu_ps(bias + 8) : _mm_setzero_ps();
 #pragma GCC unroll 16
   for (int i = 0; i < MR; ++i) {
     if (i >= m) break;
@@ -139,7 +140,7 @@ inline void IgemmK2Avx2(int64_t ks, int64_t kc, const float* const* a, const int
       if (n > 8) {
         __m256 u = _mm256_hadd_ps(acc[i][2], acc[i][2]);
         u = _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(u), 0xD8));
-        __m128 h = _mm_add_ps(_mm256_castps256_ps128(u), _mm_loadu_ps(bias + 8));
+        __m128 h = _mm_add_ps(_mm256_castps256_ps128(u), bias1);
         if (p.clamp) h = _mm_min_ps(_mm_max_ps(h, _mm_set1_ps(p.lo)), _mm_set1_ps(p.hi));
         if (n >= 12) {
           _mm_storeu_ps(c[i] + 8, h);

@@ -5,7 +5,7 @@
 import { join } from 'node:path';
 import { writeFileAtomic } from '@amc/core';
 import { setNumThreads } from '@amc/kernels';
-import { CompressionEnvironment, type PruneMethod, type SearchResult, evaluatePolicy, runSearch, uniformPolicy } from '@amc/search';
+import { CompressionEnvironment, type PruneMethod, type SearchResult, evaluatePolicy, runSearch, uniformPolicy, uniformStart } from '@amc/search';
 import type { CliIo } from './io.js';
 import { formatCount, formatDuration, loadData, loadSourceGraph } from './sources.js';
 
@@ -98,8 +98,7 @@ export async function runSearchCommand(o: SearchCommandOptions, io: CliIo): Prom
   let lastPrint = 0;
   const fullValidation = { images: data.validation.images, labels: data.validation.labels, count: data.validation.count };
   // The search starts from the rule-based baseline: the uniform policy is the first warm-up episode.
-  const warmup = o.warmup ?? Math.min(100, Math.floor(o.episodes / 4));
-  const uniformStart = o.protocol === 'resource' && warmup >= 1 ? [uniformPolicy(env, o.target.resource, o.target.ratio)] : [];
+  const start = uniformStart(env, { protocol: o.protocol, target: o.target, episodes: o.episodes, ...(o.warmup === undefined ? {} : { warmupEpisodes: o.warmup }) });
   const result: SearchResult = await runSearch(env, {
     protocol: o.protocol,
     target: o.target,
@@ -110,7 +109,7 @@ export async function runSearchCommand(o: SearchCommandOptions, io: CliIo): Prom
     out: o.out,
     resume: o.resume,
     metadata: metadata as unknown as Record<string, unknown>,
-    ...(uniformStart.length > 0 ? { initialPolicies: uniformStart } : {}),
+    ...(start.length > 0 ? { initialPolicies: start } : {}),
     ...(o.finalists > 0 ? { finalists: { count: o.finalists, validation: fullValidation } } : {}),
     onEpisode: (r, p) => {
       const now = performance.now();
@@ -131,7 +130,8 @@ export async function runSearchCommand(o: SearchCommandOptions, io: CliIo): Prom
   const selected = result.selected;
   let uniformFinal: number | null = null;
   if ('finalAccuracy' in selected) {
-    if (uniform !== undefined) uniformFinal = env.evaluate(env.apply(uniform.ratios).graph, fullValidation).accuracy;
+    // The uniform start (episode 0) is always a finalist: its score on the whole split is already there.
+    if (uniform !== undefined) uniformFinal = result.finalists.find((f) => f.episode === 0)?.finalAccuracy ?? env.evaluate(env.apply(uniform.ratios).graph, fullValidation).accuracy;
     io.out(
       `selected policy (episode ${selected.episode + 1}, the best of ${result.finalists.length} finalists re-scored on ${selected.finalCount} validation images): acc ${(100 * selected.finalAccuracy).toFixed(2)}%${uniformFinal === null ? '' : ` (uniform ${(100 * uniformFinal).toFixed(2)}%)`}, MACs ${((100 * selected.macs) / result.originalMacs).toFixed(1)}%, params ${((100 * selected.params) / result.originalParams).toFixed(1)}%`,
     );

@@ -133,7 +133,8 @@ export function pruneChannels(graph: Graph, decisions: PruneDecisions, options?:
       continue;
     }
     const custom = o.importance?.get(group.id);
-    const keep = [...topKIndices(custom === undefined ? groupImportance(graph, group) : Float32Array.from(custom), d)];
+    const scores = custom === undefined ? groupImportance(graph, group) : custom instanceof Float32Array ? custom : Float32Array.from(custom);
+    const keep = [...topKIndices(scores, d)];
     kept.set(group.id, keep);
     const dropped: number[] = [];
     const keepSet = new Set(keep);

@@ -176,7 +176,8 @@ export class CompressionEnvironment {
   private readonly staticRows: number[][];
   private readonly groups: readonly ChannelGroup[];
   private readonly cache: Map<number, ConsumerFactor>;
-  private readonly importance = new Map<number, Float64Array>();
+  /** Per group, its channel scores (selection 'energy'), handed to every pruneChannels call as they are. */
+  private readonly importance = new Map<number, Float32Array>();
   private readonly options: EnvironmentOptions;
   private readonly kernels: string[][];
   private accuracyCache: number | undefined;
@@ -220,7 +221,7 @@ export class CompressionEnvironment {
       if (options.selection === 'energy') {
         for (const g of searched) {
           const scores = this.energyImportance(g);
-          if (scores !== undefined) this.importance.set(g.id, scores);
+          if (scores !== undefined) this.importance.set(g.id, Float32Array.from(scores));
         }
       }
     } else {

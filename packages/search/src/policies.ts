@@ -6,6 +6,7 @@ import { ErrorCode, argumentError } from '@amc/core';
 import { resourceOf } from '@amc/rewards';
 import type { CompressionEnvironment } from './environment.js';
 import type { ResourceName } from './resource-model.js';
+import { type SearchOptions, defaultWarmupEpisodes } from './search.js';
 
 /** A policy measured in the environment. */
 export interface PolicyOutcome {
@@ -47,4 +48,13 @@ export function evaluatePolicy(env: CompressionEnvironment, ratios: readonly num
   const applied = env.apply(ratios);
   const { accuracy } = env.evaluate(applied.graph);
   return { ratios: [...ratios], accuracy, macs: applied.macs, params: applied.params, macsRatio: applied.macs / env.originalMacs, paramsRatio: applied.params / env.originalParams };
+}
+
+/**
+ * The `initialPolicies` that start a search from the rule-based baseline: the uniform policy at the target budget
+ * as the first warm-up episode (resource protocol with at least one warm-up episode; otherwise none).
+ */
+export function uniformStart(env: CompressionEnvironment, options: Pick<SearchOptions, 'protocol' | 'target' | 'episodes' | 'warmupEpisodes'>): number[][] {
+  const warmup = options.warmupEpisodes ?? defaultWarmupEpisodes(options.episodes);
+  return options.protocol === 'resource' && warmup >= 1 ? [uniformPolicy(env, options.target.resource, options.target.ratio)] : [];
 }

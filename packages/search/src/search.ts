@@ -222,7 +222,7 @@ export async function runSearch(env: CompressionEnvironment, options: SearchOpti
   check(typeof target.ratio === 'number' && target.ratio > 0 && target.ratio <= 1, 'options.target.ratio', 'a fraction in (0, 1]', target.ratio);
   check(Number.isSafeInteger(options.episodes) && options.episodes >= 1, 'options.episodes', 'a positive integer', options.episodes);
   check(Number.isSafeInteger(options.seed) && options.seed >= 0, 'options.seed', 'a non-negative integer', options.seed);
-  const warmup = options.warmupEpisodes ?? Math.min(100, Math.floor(options.episodes / 4));
+  const warmup = options.warmupEpisodes ?? defaultWarmupEpisodes(options.episodes);
   check(Number.isSafeInteger(warmup) && warmup >= 0 && warmup <= options.episodes, 'options.warmupEpisodes', `an integer in [0, episodes]`, options.warmupEpisodes);
   const lowerBound = options.lowerBound ?? (env.method === 'channel' ? 0.2 : 0.05);
   check(typeof lowerBound === 'number' && lowerBound > 0 && lowerBound <= 1, 'options.lowerBound', 'a number in (0, 1]', options.lowerBound);
@@ -369,7 +369,7 @@ export async function runSearch(env: CompressionEnvironment, options: SearchOpti
   if (finalists !== undefined && selected === undefined) {
     // The initial policies (the baselines the search started from) are always finalists.
     const candidates = [...top];
-    for (const p of starts) if (!candidates.some((q) => q.ratios.every((r, i) => r === p.ratios[i]))) candidates.push(p);
+    for (const p of starts) if (!candidates.some((q) => sameRatios(q.ratios, p.ratios))) candidates.push(p);
     scored = candidates.map((p) => {
       const { accuracy } = env.evaluate(env.apply(p.ratios).graph, finalists.validation);
       const finalReward = evaluateReward(reward, { accuracy, resources: { macs: p.macs, params: p.params }, original });
@@ -386,9 +386,18 @@ export async function runSearch(env: CompressionEnvironment, options: SearchOpti
   return { best, episodes: options.episodes, originalAccuracy, originalMacs: original.macs, originalParams: original.params, time: total, resumedFrom: start, selected: selected ?? best, finalists: scored };
 }
 
+/** The warm-up episodes of a search of `episodes` when `warmupEpisodes` is not given: min(100, episodes / 4). */
+export function defaultWarmupEpisodes(episodes: number): number {
+  return Math.min(100, Math.floor(episodes / 4));
+}
+
+function sameRatios(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((r, i) => r === b[i]);
+}
+
 /** `top` with `policy` inserted: the `count` best distinct policies (by effective ratios), best reward first. */
 function keepTop(top: readonly BestPolicy[], policy: BestPolicy, count: number): BestPolicy[] {
-  const same = top.find((p) => p.ratios.length === policy.ratios.length && p.ratios.every((r, i) => r === policy.ratios[i]));
+  const same = top.find((p) => sameRatios(p.ratios, policy.ratios));
   if (same !== undefined && same.reward >= policy.reward) return [...top];
   const next = top.filter((p) => p !== same);
   next.push(policy);
