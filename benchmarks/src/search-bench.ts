@@ -1,6 +1,7 @@
 /**
  * The AMC search suite: `tsx src/search-bench.ts [--episodes=400] [--warmup=100] [--seeds=1] [--threads=2]
- * [--validation=1000] [--calibration=256] [--ratio=0.5] [--selection=energy|l1] [--finalists=10] [--model=resnet20] [--out=runs/bench-search] [--no-write]`.
+ * [--validation=1000] [--calibration=256] [--ratio=0.5] [--selection=energy|l1] [--freeze-residual] [--finalists=10] [--model=resnet20] [--out=runs/bench-search-<model>-<selection>[-frozen]]
+ * [--no-write]`.
  *
  * For each seed, in one run: the AMC search on the pretrained ResNet-20 (channel pruning, resource protocol, keep
  * `ratio` of the MACs; resumable: a search folder with a checkpoint is continued), then the best policy and the
@@ -50,6 +51,7 @@ async function main(): Promise<void> {
       ratio: { type: 'string' },
       selection: { type: 'string' },
       finalists: { type: 'string' },
+      'freeze-residual': { type: 'boolean' },
       model: { type: 'string' },
       out: { type: 'string' },
       'no-write': { type: 'boolean' },
@@ -67,7 +69,10 @@ async function main(): Promise<void> {
   const selection = values.selection ?? 'energy';
   if (selection !== 'energy' && selection !== 'l1') throw new Error(`search-bench: expected energy or l1 for --selection but received ${selection}`);
   const finalists = values.finalists === undefined ? 10 : intOption(values.finalists, 'finalists');
-  const outRoot = values.out ?? path.join(repoRoot(), 'runs', 'bench-search');
+  // Residual streams kept whole, as the reference implementation does (AMC-SPEC 4.4); default: searched like any group.
+  const freezeResidual = values['freeze-residual'] === true;
+  const configName = `${modelName}-${selection}${freezeResidual ? '-frozen' : ''}`;
+  const outRoot = values.out ?? path.join(repoRoot(), 'runs', `bench-search-${configName}`);
   setNumThreads(threads);
   const data = await loadFashionMnist();
   const model = await loadPretrained(modelName);
@@ -84,6 +89,7 @@ async function main(): Promise<void> {
       seed,
       calibration: { images: data.train.images, count: calibrationCount },
       selection,
+      freezeResidual,
       validation: { images: data.validation.images, labels: data.validation.labels, count: validationCount },
     });
     const result = await runSearch(env, {
@@ -125,7 +131,7 @@ async function main(): Promise<void> {
   const lines = [
     `# AMC search: ${modelName} (pretrained) at ${pct(ratio)} of its MACs, channel pruning, Fashion-MNIST`,
     '',
-    `${machine.date}, ${machine.cpu.model}, ${threads} thread(s), ${episodes} episodes (${warmup} warm-up), validation ${validationCount} images (the reward), calibration ${calibrationCount} images, channel selection ${selection}; accuracies without fine-tuning.`,
+    `${machine.date}, ${machine.cpu.model}, ${threads} thread(s), ${episodes} episodes (${warmup} warm-up), validation ${validationCount} images (the reward), calibration ${calibrationCount} images, channel selection ${selection}, residual streams ${freezeResidual ? 'frozen (never pruned, as in the reference)' : 'searched like any group'}; accuracies without fine-tuning.`,
     '',
     `"AMC selected": the best of the ${finalists} best distinct policies re-scored on the whole validation split (5,000 images); "AMC best": the best episode on the reward's ${validationCount} images.`,
     '',
@@ -144,7 +150,7 @@ async function main(): Promise<void> {
   const markdown = lines.join('\n');
   process.stdout.write(markdown);
   if (values['no-write'] !== true) {
-    const files = writeResults(path.join(repoRoot(), 'benchmarks', 'results', `search-${modelName === 'resnet20' ? '' : `${modelName}-`}${machineSlug(machine)}${selection === 'energy' ? '' : `.${selection}`}`), { machine, options: { model: modelName, episodes, warmup, seeds, threads, validationCount, calibrationCount, ratio, selection, finalists }, results }, markdown);
+    const files = writeResults(path.join(repoRoot(), 'benchmarks', 'results', `search-${modelName === 'resnet20' ? '' : `${modelName}-`}${machineSlug(machine)}${selection === 'energy' ? '' : `.${selection}`}${freezeResidual ? '.frozen' : ''}`), { machine, options: { model: modelName, episodes, warmup, seeds, threads, validationCount, calibrationCount, ratio, selection, freezeResidual, finalists }, results }, markdown);
     log(`wrote ${files.json} and ${files.md}`);
   }
 }
