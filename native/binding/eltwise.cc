@@ -44,6 +44,8 @@ Status ParseActivationGrad(Napi::Object o, ActivationGradArgs* a) {
   AMC_RETURN_IF_ERROR(ReadF32(o, op, "dy", true, const_cast<float**>(&a->dy), &a->dy_length));
   AMC_RETURN_IF_ERROR(ReadF32(o, op, "x", true, const_cast<float**>(&a->x), &a->x_length));
   AMC_RETURN_IF_ERROR(ReadFloat(o, op, "upper", true, &a->upper));
+  AMC_RETURN_IF_ERROR(ReadFloat(o, op, "lower", false, &a->lower));
+  AMC_RETURN_IF_ERROR(ReadBool(o, op, "clip", false, &a->clip));
   AMC_RETURN_IF_ERROR(ReadF32(o, op, "out", true, &a->out, &a->out_length));
   return Status::Ok();
 }

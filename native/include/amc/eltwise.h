@@ -40,12 +40,16 @@ Status Binary(const BinaryArgs& args);
 
 // out = dy * mask, mask 1 where 0 < x <= upper, 0 elsewhere, NaN where x is NaN: tfjs's relu / relu6 gradients
 // mul(dy, step(x)) exactly (upper is +inf for relu, 6 for relu6).
+// With clip: out = dy where lower <= x <= upper, else 0 (also where x is NaN): tfjs's clipByValue gradient
+// where(logicalAnd(greaterEqual(x, lower), lessEqual(x, upper)), dy, 0) exactly.
 struct ActivationGradArgs {
   const float* dy = nullptr;
   int64_t dy_length = 0;
   const float* x = nullptr;
   int64_t x_length = 0;
   float upper = 0.0f;
+  float lower = 0.0f;  // clip only
+  bool clip = false;
   float* out = nullptr;
   int64_t out_length = 0;
 };
@@ -62,6 +66,7 @@ struct Kernels {
   void (*binary_scalar_a)(BinaryOp op, float a, const float* b, float* out, int64_t n);
   void (*binary_scalar_b)(BinaryOp op, const float* a, float b, float* out, int64_t n);
   void (*activation_grad)(const float* dy, const float* x, float upper, float* out, int64_t n);
+  void (*clip_grad)(const float* dy, const float* x, float lower, float upper, float* out, int64_t n);
 };
 const Kernels* KernelTable(int* count);
 const Kernels& Select();

@@ -124,8 +124,19 @@ Status ActivationGrad(const ActivationGradArgs& a) {
   if (a.x_length != a.dy_length) return LengthError(op, "x", a.dy_length, a.x_length);
   if (a.out_length != a.dy_length) return LengthError(op, "out", a.dy_length, a.out_length);
   if (a.upper != a.upper) return ArgError(StatusCode::kInvalidArgument, op, "upper", "a number", "NaN");
+  if (a.clip) {
+    if (a.lower != a.lower) return ArgError(StatusCode::kInvalidArgument, op, "lower", "a number", "NaN");
+    if (a.lower > a.upper) {
+      return ArgError(StatusCode::kInvalidArgument, op, "lower", "at most upper (" + std::to_string(a.upper) + ")",
+                      std::to_string(a.lower));
+    }
+  }
   if (a.dy_length == 0) return Status::Ok();
   const eltwise::Kernels& k = eltwise::Select();
+  if (a.clip) {
+    Chunked(a.dy_length, 1, [&](int64_t b, int64_t e) { k.clip_grad(a.dy + b, a.x + b, a.lower, a.upper, a.out + b, e - b); });
+    return Status::Ok();
+  }
   Chunked(a.dy_length, 1, [&](int64_t b, int64_t e) { k.activation_grad(a.dy + b, a.x + b, a.upper, a.out + b, e - b); });
   return Status::Ok();
 }

@@ -7,7 +7,7 @@ namespace amc::eltwise {
 extern const Kernels kF32Eltwise_avx2;
 const Kernels kF32Eltwise_avx2 = {
     "f32_eltwise__avx2", Isa::kAvx2, avx2::UnaryLoop, avx2::BinarySame, avx2::BinaryScalarA, avx2::BinaryScalarB,
-    avx2::ActivationGradLoop,
+    avx2::ActivationGradLoop, avx2::ClipGradLoop,
 };
 
 }  // namespace amc::eltwise

@@ -7,7 +7,7 @@ namespace amc::eltwise {
 extern const Kernels kF32Eltwise_avx512;
 const Kernels kF32Eltwise_avx512 = {
     "f32_eltwise__avx512", Isa::kAvx512, avx512::UnaryLoop, avx512::BinarySame, avx512::BinaryScalarA, avx512::BinaryScalarB,
-    avx512::ActivationGradLoop,
+    avx512::ActivationGradLoop, avx512::ClipGradLoop,
 };
 
 }  // namespace amc::eltwise

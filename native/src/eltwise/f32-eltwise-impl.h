@@ -76,4 +76,14 @@ inline void ActivationGradLoop(const float* dy, const float* x, float upper, flo
   }
 }
 
+// tfjs's clipByValue gradient exactly: dy where lower <= x <= upper, 0 elsewhere and where x is NaN (a select, so
+// an infinite or NaN dy outside the range still gives 0).
+inline void ClipGradLoop(const float* dy, const float* x, float lower, float upper, float* out, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) {
+    const float v = x[i];
+    const bool inside = (v >= lower) & (v <= upper);
+    out[i] = inside ? dy[i] : 0.0f;
+  }
+}
+
 }  // namespace amc::eltwise::AMC_ELTWISE_NS

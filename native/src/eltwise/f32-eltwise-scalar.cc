@@ -7,7 +7,7 @@ namespace amc::eltwise {
 extern const Kernels kF32Eltwise_scalar;
 const Kernels kF32Eltwise_scalar = {
     "f32_eltwise__scalar", Isa::kScalar, scalar::UnaryLoop, scalar::BinarySame, scalar::BinaryScalarA, scalar::BinaryScalarB,
-    scalar::ActivationGradLoop,
+    scalar::ActivationGradLoop, scalar::ClipGradLoop,
 };
 
 }  // namespace amc::eltwise

@@ -328,6 +328,8 @@ export const SPECS = [
   { name: 'binary', native: true, make: (rng) => { const m = small(rng, 8); const n = m * small(rng, 5); return [{ op: rng.int(7), a: floats(rng, n), b: floats(rng, m), out: new Float32Array(n) }]; } },
   { name: 'activationGrad', async: true, make: (rng) => { const n = small(rng, 40); return [floats(rng, n), floats(rng, n), ['relu', 'relu6'][rng.int(2)]]; } },
   { name: 'activationGrad', native: true, make: (rng) => { const n = small(rng, 40); return [{ dy: floats(rng, n), x: floats(rng, n), upper: 6, out: new Float32Array(n) }]; } },
+  { name: 'clipGrad', async: true, make: (rng) => { const n = small(rng, 40); return [floats(rng, n), floats(rng, n), [0, -1, Number.NEGATIVE_INFINITY][rng.int(3)], [6, 1, Number.POSITIVE_INFINITY][rng.int(3)]]; } },
+  { name: 'activationGrad', native: true, make: (rng) => { const n = small(rng, 40); return [{ dy: floats(rng, n), x: floats(rng, n), upper: 6, lower: rng.int(3) - 1, clip: rng.int(2) === 1, out: new Float32Array(n) }]; } },
   { name: 'setNumThreads', make: (rng) => [1 + rng.int(2)] },
   {
     name: 'setIsa',

@@ -1,7 +1,7 @@
 import { Rng } from '@amc/core';
 import { describe, expect, it } from 'vitest';
-import { BINARY_OPS, UNARY_OPS, activationGrad, activationGradAsync, binaryOp, binaryOpAsync, unaryOp, unaryOpAsync } from './eltwise.js';
-import { referenceActivationGrad, referenceBinary, referenceUnary } from './reference/eltwise.js';
+import { BINARY_OPS, UNARY_OPS, activationGrad, activationGradAsync, binaryOp, binaryOpAsync, clipGrad, clipGradAsync, unaryOp, unaryOpAsync } from './eltwise.js';
+import { referenceActivationGrad, referenceBinary, referenceClipGrad, referenceUnary } from './reference/eltwise.js';
 import { TEST_SEED, expectCoded, forEachIsa, randomArray } from './test-utils.js';
 
 // Lengths around a vector, the native chunk (32,768) and the parallel cut (65,536).
@@ -89,6 +89,22 @@ describe('eltwise', () => {
     expect(Array.from(await activationGradAsync(dy, x, 'relu'))).toEqual([0, 0, 1, 1, 1, Number.NaN]);
   });
 
+  it('clipGrad matches tfjs semantics on every ISA (dy where min <= x <= max, else 0 even for NaN x or infinite dy)', async () => {
+    const rng = new Rng(TEST_SEED + 3);
+    const bounds: [number, number][] = [[0, 6], [-1, 1], [0, Number.POSITIVE_INFINITY], [Number.NEGATIVE_INFINITY, 0], [2, 2]];
+    forEachIsa((isa) => {
+      for (const n of LENGTHS) {
+        const x = withSpecials(rng, n);
+        const dy = withSpecials(rng, n);
+        for (const [lo, hi] of bounds) expectSame(clipGrad(dy, x, lo, hi), referenceClipGrad(dy, x, lo, hi), `${isa} [${lo}, ${hi}] n=${n}`);
+      }
+    });
+    const x = new Float32Array([-1, 0, 3, 6, 7, Number.NaN, 6]);
+    const dy = new Float32Array([1, 1, 1, 1, 1, 1, Number.POSITIVE_INFINITY]);
+    expect(Array.from(clipGrad(dy, x, 0, 6))).toEqual([0, 1, 1, 1, 0, 0, Number.POSITIVE_INFINITY]);
+    expect(Array.from(await clipGradAsync(new Float32Array([Number.NaN, 2]), new Float32Array([9, 1]), 0, 6))).toEqual([0, 2]);
+  });
+
   it('works in place and async', async () => {
     const x = new Float32Array([-1, 2, -3, 4]);
     unaryOp('relu', x, { out: x });
@@ -112,5 +128,10 @@ describe('eltwise', () => {
     expectCoded(() => binaryOp('pow' as never, x, x), 'AMC_INVALID_ARGUMENT', /op/);
     expectCoded(() => activationGrad(x, new Float32Array(5), 'relu'), 'AMC_SHAPE_MISMATCH', /x/);
     expectCoded(() => activationGrad(x, x, 'elu' as never), 'AMC_INVALID_ARGUMENT', /activation/);
+    expectCoded(() => clipGrad(x, new Float32Array(5), 0, 6), 'AMC_SHAPE_MISMATCH', /x/);
+    expectCoded(() => clipGrad(x, x, Number.NaN, 6), 'AMC_INVALID_ARGUMENT', /min/);
+    expectCoded(() => clipGrad(x, x, 0, '6' as never), 'AMC_INVALID_ARGUMENT', /max/);
+    expectCoded(() => clipGrad(x, x, 7, 6), 'AMC_INVALID_ARGUMENT', /at most max/);
+    expectCoded(() => clipGrad(x, x, 0, 6, { out: new Float32Array(2) }), 'AMC_SHAPE_MISMATCH', /options\.out/);
   });
 });

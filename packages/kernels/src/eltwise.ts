@@ -128,6 +128,39 @@ export function activationGrad(dy: Float32Array, x: Float32Array, activation: 'r
   return native.out;
 }
 
+function prepareClipGrad(op: string, dy: unknown, x: unknown, min: unknown, max: unknown, options: unknown) {
+  const o = checkOptions<EltwiseOutOptions>(op, options);
+  const dys = checkFloat32(op, 'dy', dy);
+  const xs = checkFloat32(op, 'x', x, dys.length);
+  // Infinite bounds are allowed (a one-sided clip); NaN is not.
+  for (const [name, v] of [['min', min], ['max', max]] as const) {
+    if (typeof v !== 'number' || Number.isNaN(v)) throw argumentError(ErrorCode.InvalidArgument, op, name, 'a number (not NaN)', v);
+  }
+  if ((min as number) > (max as number)) throw argumentError(ErrorCode.InvalidArgument, op, 'min', `at most max (${max as number})`, min);
+  return { dy: dys, x: xs, lower: min as number, upper: max as number, clip: true, out: outputBuffer(op, o.out, dys.length) };
+}
+
+/**
+ * Gradient of clipByValue(x, min, max) given its input x, in one pass, with tfjs's semantics exactly:
+ * `where(min <= x && x <= max, dy, 0)`, so 0 where x is NaN or outside the range, whatever dy is there.
+ *
+ * @throws AmcError AMC_INVALID_ARGUMENT (types, NaN bounds, min > max), AMC_SHAPE_MISMATCH.
+ * @example
+ * const dx = clipGrad(dy, x, 0, 6);
+ */
+export function clipGrad(dy: Float32Array, x: Float32Array, min: number, max: number, options?: EltwiseOutOptions): Float32Array {
+  const native = prepareClipGrad('clipGrad', dy, x, min, max, options);
+  callNative('clipGrad', () => loadNative().activationGrad(native));
+  return native.out;
+}
+
+/** {@link clipGrad} off the event loop. */
+export async function clipGradAsync(dy: Float32Array, x: Float32Array, min: number, max: number, options?: EltwiseOutOptions): Promise<Float32Array> {
+  const native = prepareClipGrad('clipGradAsync', dy, x, min, max, options);
+  await callNativeAsync('clipGradAsync', () => loadNative().activationGradAsync(native));
+  return native.out;
+}
+
 /** {@link activationGrad} off the event loop. */
 export async function activationGradAsync(
   dy: Float32Array,

@@ -59,6 +59,23 @@ describe('amc-native elementwise and reduction kernels', () => {
     }
   });
 
+  it('clipByValue and its gradient (one native pass) match tfjs, NaN and the bounds included, small and large', async () => {
+    const bounds: [number, number][] = [[0, 6], [-1.5, 2], [0, Number.POSITIVE_INFINITY], [-3, -2.5]];
+    for (const shape of [[5, 3], [16, 9, 9, 8]]) {
+      for (const [lo, hi] of bounds) {
+        const special = tf.tensor1d([Number.NaN, lo, hi, 0, Number.isFinite(hi) ? hi + 1 : 1e30, Number.isFinite(lo) ? lo - 1 : -1e30]);
+        const forward = await onBoth(() => tf.clipByValue(tf.concat([tf.reshape(tf.mul(random(shape, 6), 8), [-1]), special]), lo, hi));
+        expectClose(forward, 1e-6, `clipByValue [${lo}, ${hi}] ${JSON.stringify(shape)}`);
+        const grad = await onBoth(() => {
+          const x = tf.concat([tf.reshape(tf.mul(random(shape, 7), 8), [-1]), special]);
+          const dy = random([x.size], 8);
+          return tf.grad((t: tf.Tensor) => tf.sum(tf.mul(tf.clipByValue(t, lo, hi), dy)))(x);
+        });
+        expectClose(grad, 1e-6, `clipByValue gradient [${lo}, ${hi}] ${JSON.stringify(shape)}`);
+      }
+    }
+  });
+
   it('sum, mean, max and min over contiguous and non-contiguous axes, with keepDims, match the cpu backend', async () => {
     const axesList: (number | number[])[] = [[0, 1, 2], [3], [1, 2], 0, [2, 3], [0, 2], -1];
     for (const op of ['sum', 'mean', 'max', 'min'] as const) {

@@ -19,11 +19,16 @@ export interface BinaryNativeOptions {
   out: Float32Array;
 }
 
-/** Native options of `activationGrad`: out = dy where 0 < x <= upper, else 0 (NaN where x is NaN). */
+/**
+ * Native options of `activationGrad`: out = dy where 0 < x <= upper, else 0 (NaN where x is NaN); with `clip`,
+ * out = dy where lower <= x <= upper, else 0 (also where x is NaN).
+ */
 export interface ActivationGradNativeOptions {
   dy: Float32Array;
   x: Float32Array;
   upper: number;
+  lower?: number;
+  clip?: boolean;
   out: Float32Array;
 }
 

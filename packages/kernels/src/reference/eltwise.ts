@@ -37,6 +37,14 @@ export function referenceBinary(op: BinaryOpName, a: Float32Array, b: Float32Arr
 }
 
 /** tfjs's relu / relu6 gradient: dy * step(x) (* (x <= 6)), a multiply (so Infinity * 0 is NaN). */
+/** clipByValue's gradient as tfjs computes it: where(min <= x && x <= max, dy, 0). */
+export function referenceClipGrad(dy: Float32Array, x: Float32Array, min: number, max: number): Float32Array {
+  return Float32Array.from(dy, (d, i) => {
+    const v = x[i] as number;
+    return v >= min && v <= max ? d : 0;
+  });
+}
+
 export function referenceActivationGrad(dy: Float32Array, x: Float32Array, activation: 'relu' | 'relu6'): Float32Array {
   return Float32Array.from(dy, (d, i) => {
     const v = x[i] as number;

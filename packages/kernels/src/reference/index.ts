@@ -22,4 +22,4 @@ export {
 } from './conv.js';
 export type { ReferenceConvOptions } from './conv.js';
 export { referenceBatchNorm, referenceBatchNormGrad } from './norm.js';
-export { referenceActivationGrad, referenceBinary, referenceUnary } from './eltwise.js';
+export { referenceActivationGrad, referenceBinary, referenceClipGrad, referenceUnary } from './eltwise.js';

@@ -5,7 +5,7 @@
  * generic per-element index arithmetic and transposes, which costs 10-100x more than the arithmetic itself.
  * Layouts it does not cover (non-contiguous axes, general broadcasts, non-float32) go to the cpu kernels.
  */
-import { type BinaryOpName, type UnaryOpName, activationGrad, binaryOp, unaryOp } from '@amc/kernels';
+import { type BinaryOpName, type UnaryOpName, activationGrad, binaryOp, clipGrad, unaryOp } from '@amc/kernels';
 import { type KernelConfig, type TensorInfo, backend_util, util } from '@tensorflow/tfjs-core';
 import { type KernelArgs, alloc, f32, fallback, kernelConfig, output, sizeOf } from '../util.js';
 
@@ -261,6 +261,48 @@ function activationGradKernel(args: KernelArgs): TensorInfo {
   return output(backend, dy.shape, activationGrad(dyv, f32(backend, x), activation, { out: alloc(backend, dyv.length) }));
 }
 
+/**
+ * ClipByValue with tfjs's cpu semantics (`x > max ? max : x < min ? min : x`, NaN kept). tfjs-layers' ReLU with
+ * `maxValue` (MobileNet-V2's ReLU6) runs Relu then ClipByValue(0, max); the cpu kernel costs ~30 ns an element.
+ * [0, 6] and [0, inf) are exactly the native relu6 / relu.
+ */
+function clipByValueKernel(args: KernelArgs): TensorInfo {
+  const { backend } = args;
+  const x = args.inputs.x as TensorInfo;
+  const { clipValueMin: lo, clipValueMax: hi } = args.attrs as { clipValueMin: number; clipValueMax: number };
+  if (x.dtype !== 'float32') return fallback('ClipByValue', args) as TensorInfo;
+  const xv = f32(backend, x);
+  if (lo === 0 && (hi === 6 || hi === Number.POSITIVE_INFINITY) && xv.length >= NATIVE_MIN) {
+    return output(backend, x.shape, unaryOp(hi === 6 ? 'relu6' : 'relu', xv, { out: alloc(backend, xv.length) }));
+  }
+  const out = alloc(backend, xv.length);
+  for (let i = 0; i < xv.length; i++) {
+    const v = xv[i] as number;
+    out[i] = v > hi ? hi : v < lo ? lo : v;
+  }
+  return output(backend, x.shape, out);
+}
+
+/** Name of the one-pass ClipByValue gradient kernel (inputs dy, x; attrs clipValueMin, clipValueMax). */
+export const CLIP_GRAD = 'AmcClipGrad';
+
+/** tfjs's ClipByValue gradient in one pass: `where(min <= x && x <= max, dy, 0)` (0 where x is NaN). */
+function clipGradKernel(args: KernelArgs): TensorInfo {
+  const { backend } = args;
+  const dy = args.inputs.dy as TensorInfo;
+  const x = args.inputs.x as TensorInfo;
+  const { clipValueMin: lo, clipValueMax: hi } = args.attrs as { clipValueMin: number; clipValueMax: number };
+  const dyv = f32(backend, dy);
+  const xv = f32(backend, x);
+  const out = alloc(backend, dyv.length);
+  if (dyv.length >= NATIVE_MIN && !(lo > hi)) return output(backend, dy.shape, clipGrad(dyv, xv, lo, hi, { out }));
+  for (let i = 0; i < dyv.length; i++) {
+    const v = xv[i] as number;
+    out[i] = v >= lo && v <= hi ? (dyv[i] as number) : 0;
+  }
+  return output(backend, dy.shape, out);
+}
+
 /** The elementwise and reduction kernels (backendName filled in at registration). */
 export const elementwiseKernels: KernelConfig[] = [
   kernelConfig('Add', binary('Add', 'a + b', 'add')),
@@ -282,5 +324,7 @@ export const elementwiseKernels: KernelConfig[] = [
   kernelConfig('Mean', reduction('Mean', 'mean')),
   kernelConfig('Max', reduction('Max', 'max')),
   kernelConfig('Min', reduction('Min', 'min')),
+  kernelConfig('ClipByValue', clipByValueKernel),
   kernelConfig(ACTIVATION_GRAD, activationGradKernel),
+  kernelConfig(CLIP_GRAD, clipGradKernel),
 ];
