@@ -5,7 +5,8 @@ import { DdpgAgent } from '../dist/index.js';
 
 const stateDim = Number(process.env.STATE_DIM ?? 11);
 const updates = Number(process.env.UPDATES ?? 200);
-const agent = new DdpgAgent({ stateDim, seed: 1 });
+const engine = process.env.ENGINE ?? 'native';
+const agent = new DdpgAgent({ stateDim, seed: 1, engine });
 let x = 1;
 const random = () => ((x = (x * 48271) % 2147483647) / 2147483647);
 for (let i = 0; i < 2000; i++) {
@@ -21,5 +22,5 @@ for (let i = 0; i < updates; i++) {
 }
 times.sort((a, b) => a - b);
 const q = (p) => times[Math.min(times.length - 1, Math.floor(p * times.length))].toFixed(2);
-console.log(`DdpgAgent.update, stateDim ${stateDim}, hidden 300-300, batch 64: median ${q(0.5)} ms (p10 ${q(0.1)}, p90 ${q(0.9)}) over ${updates} updates`);
+console.log(`DdpgAgent.update (${engine} engine), stateDim ${stateDim}, hidden 300-300, batch 64: median ${q(0.5)} ms (p10 ${q(0.1)}, p90 ${q(0.9)}) over ${updates} updates`);
 console.log(`machine: ${os.cpus()[0]?.model} x${os.cpus().length}, node ${process.version}, load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);

@@ -51,15 +51,15 @@ function meanReward(act: (s: number[]) => ArrayLike<number>): number {
 }
 
 describe('DdpgAgent learning', () => {
-  it('converges to within 0.005 of the optimum reward (0) on a task with a known optimum', () => {
-    const agent = new DdpgAgent(TASK);
+  it.each(['native', 'js'] as const)('converges to within 0.005 of the optimum reward (0) on a task with a known optimum (%s engine)', (engine) => {
+    const agent = new DdpgAgent({ ...TASK, engine });
     const before = meanReward((s) => agent.policy(s));
     train(agent, new Rng(11), 0, 1000);
     const after = meanReward((s) => agent.policy(s));
     const random = new Rng(3);
     const randomReward = meanReward(() => [random.uniform(), random.uniform()]);
     expect(agent.updateCount).toBe(900);
-    expect(after, `seed ${TASK.seed}`).toBeGreaterThan(-0.005); // RMS error per component < 0.05
+    expect(after, `seed ${TASK.seed}, ${engine}`).toBeGreaterThan(-0.005); // RMS error per component < 0.05
     expect(after).toBeGreaterThan(before);
     expect(after).toBeGreaterThan(randomReward / 20);
     // The greedy action tracks f: the critic has learnt where the reward peaks.
@@ -74,7 +74,8 @@ describe('DdpgAgent learning', () => {
 describe('DdpgAgent state', () => {
   const small: DdpgAgentOptions = { ...TASK, hidden: [16, 12], batchSize: 8, replayCapacity: 40, warmupEpisodes: 10 };
 
-  it('serialises mid-training and resumes bit-identically to an uninterrupted run', () => {
+  it.each(['native', 'js'] as const)('serialises mid-training and resumes bit-identically to an uninterrupted run (%s engine)', (engine) => {
+    const small: DdpgAgentOptions = { ...TASK, hidden: [16, 12], batchSize: 8, replayCapacity: 40, warmupEpisodes: 10, engine };
     const straight = new DdpgAgent(small);
     const envA = new Rng(21);
     train(straight, envA, 0, 120); // the ring buffer wraps (capacity 40)
@@ -239,6 +240,7 @@ describe('DdpgAgent input validation', () => {
     expectCode(() => new DdpgAgent({ stateDim: 2, seed: 1.5 }), ErrorCode.InvalidArgument, /options\.seed/);
     expectCode(() => new DdpgAgent({ stateDim: 2, rewardBaseline: 1 as unknown as boolean }), ErrorCode.InvalidArgument, /options\.rewardBaseline/);
     expectCode(() => new DdpgAgent({ stateDim: 2, learningRate: 1 } as unknown as DdpgAgentOptions), ErrorCode.InvalidArgument, /options\.learningRate/);
+    expectCode(() => new DdpgAgent({ stateDim: 2, engine: 'gpu' as never }), ErrorCode.InvalidArgument, /options\.engine/);
 
     const agent = new DdpgAgent({ stateDim: 2, hidden: [4] });
     expectCode(() => agent.selectAction([0.1], 0), ErrorCode.InvalidArgument, /state/);

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { AmcError, ErrorCode, Rng, argumentError, writeFileAtomic } from '@amc/core';
 import { Adam, softUpdate } from './adam.js';
 import { checkBoolean, checkInteger, copyVector } from './checks.js';
+import { createDenseEngine } from './dense-engine.js';
 import { decodeFloat64, encodeFloat64 } from './encoding.js';
 import { Mlp } from './mlp.js';
 import { type DdpgAgentConfig, type DdpgAgentOptions, resolveOptions } from './options.js';
@@ -132,10 +133,12 @@ export class DdpgAgent {
     this.config = config;
     const { stateDim: s, actionDim: a, hidden, batchSize: batch, lastLayerInit } = config;
     this.rng = new Rng(config.seed);
-    this.actor = new Mlp({ inputBlocks: [s], hidden, outputSize: a, outputActivation: 'sigmoid', lastLayerInit }, batch);
-    this.critic = new Mlp({ inputBlocks: [s, a], hidden, outputSize: 1, outputActivation: 'none', lastLayerInit }, batch);
-    this.actorTarget = new Mlp(this.actor.spec, batch);
-    this.criticTarget = new Mlp(this.critic.spec, batch);
+    // One engine for the four networks: they run one after the other, so they can share its scratch buffers.
+    const engine = createDenseEngine(config.engine);
+    this.actor = new Mlp({ inputBlocks: [s], hidden, outputSize: a, outputActivation: 'sigmoid', lastLayerInit }, batch, engine);
+    this.critic = new Mlp({ inputBlocks: [s, a], hidden, outputSize: 1, outputActivation: 'none', lastLayerInit }, batch, engine);
+    this.actorTarget = new Mlp(this.actor.spec, batch, engine);
+    this.criticTarget = new Mlp(this.critic.spec, batch, engine);
     this.actor.initialize(this.rng);
     this.critic.initialize(this.rng);
     this.actorTarget.params.set(this.actor.params);

@@ -7,5 +7,6 @@ export { DdpgAgent } from './ddpg-agent.js';
 export type { AdamState, DdpgAgentState, Transition, UpdateResult } from './ddpg-agent.js';
 export { DDPG_DEFAULTS } from './options.js';
 export type { DdpgAgentConfig, DdpgAgentOptions } from './options.js';
+export type { DenseEngineName } from './dense-engine.js';
 export type { ReplayBufferState } from './replay-buffer.js';
 export { truncatedNormal } from './truncated-normal.js';

@@ -1,6 +1,7 @@
 import { Rng } from '@amc/core';
 import { describe, expect, it } from 'vitest';
 import { Adam, softUpdate } from './adam.js';
+import { createDenseEngine } from './dense-engine.js';
 import { addMatMul, addWeightGradient, matMulTransposed } from './dense-kernels.js';
 import { Mlp, type MlpSpec } from './mlp.js';
 
@@ -52,6 +53,42 @@ describe('dense kernels', () => {
           g.forEach((v, i) => expect(v).toBeCloseTo(gRef[i]!, 12));
         }
       }
+    }
+  });
+});
+
+describe('dense engines', () => {
+  it('native (float32 SGEMM) matches js (Float64) to float32 precision on every product, offsets and column ranges included', () => {
+    const rng = new Rng(SEED + 1);
+    const native = createDenseEngine('native');
+    const js = createDenseEngine('js');
+    expect([native.name, js.name]).toEqual(['native', 'js']);
+    const close = (got: Float64Array, want: Float64Array, scale: number, label: string): void => {
+      let worst = 0;
+      want.forEach((w, i) => (worst = Math.max(worst, Math.abs((got[i] as number) - w))));
+      expect(worst, label).toBeLessThanOrEqual(1e-5 * scale);
+    };
+    for (const [rows, inSize, outSize] of [[1, 11, 300], [64, 12, 300], [64, 300, 300], [64, 300, 1], [3, 5, 7], [64, 301, 17]] as const) {
+      const x = randomArray(rng, rows * inSize, 0.3);
+      const w = randomArray(rng, 5 + inSize * outSize);
+      const d = randomArray(rng, rows * outSize, 0.3);
+      const y0 = randomArray(rng, rows * outSize);
+      const scale = Math.sqrt(inSize * outSize) + 1;
+      const [ya, yb] = [Float64Array.from(y0), Float64Array.from(y0)];
+      native.addMatMul(x, rows, inSize, w, 5, outSize, ya);
+      js.addMatMul(x, rows, inSize, w, 5, outSize, yb);
+      close(ya, yb, scale, `addMatMul ${rows}x${inSize}x${outSize}`);
+      const kFrom = Math.min(inSize - 1, 2);
+      const [oa, ob] = [new Float64Array(rows * (inSize - kFrom)), new Float64Array(rows * (inSize - kFrom))];
+      native.matMulTransposed(d, rows, outSize, w, 5, kFrom, inSize, oa);
+      js.matMulTransposed(d, rows, outSize, w, 5, kFrom, inSize, ob);
+      close(oa, ob, scale, `matMulTransposed ${rows}x${inSize}x${outSize}`);
+      const g0 = randomArray(rng, 4 + inSize * outSize);
+      const [ga, gb] = [Float64Array.from(g0), Float64Array.from(g0)];
+      native.addWeightGradient(x, d, rows, inSize, outSize, ga, 4);
+      js.addWeightGradient(x, d, rows, inSize, outSize, gb, 4);
+      close(ga, gb, Math.sqrt(rows) + 1, `addWeightGradient ${rows}x${inSize}x${outSize}`);
+      expect(ga.subarray(0, 4)).toEqual(g0.subarray(0, 4));
     }
   });
 });

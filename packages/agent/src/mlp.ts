@@ -1,5 +1,5 @@
 import { ErrorCode, argumentError, type Rng } from '@amc/core';
-import { addMatMul, addWeightGradient, matMulTransposed } from './dense-kernels.js';
+import { type DenseEngine, createDenseEngine } from './dense-engine.js';
 
 /** The activation after the last layer of an {@link Mlp}; every hidden layer is followed by a ReLU. */
 export type OutputActivation = 'sigmoid' | 'none';
@@ -71,7 +71,8 @@ export class Mlp {
   private readonly inputGrad: Float64Array;
 
   /** @throws AmcError AMC_INVALID_ARGUMENT for sizes that are not positive integers. */
-  constructor(spec: MlpSpec, maxBatch: number) {
+  /** `engine` runs the matrix products (default: the Float64 JS loops). */
+  constructor(spec: MlpSpec, maxBatch: number, private readonly engine: DenseEngine = createDenseEngine('js')) {
     const op = 'Mlp';
     const positive = (argument: string, v: unknown): number => {
       if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 1) {
@@ -172,7 +173,7 @@ export class Mlp {
           for (let j = 0; j < outSize; j++) y[yRow + j] = (y[yRow + j] as number) + (p[be + j] as number);
         }
       }
-      addMatMul(x, batch, inSize, p, weight, outSize, y);
+      this.engine.addMatMul(x, batch, inSize, p, weight, outSize, y);
       const n = batch * outSize;
       if (layer.relu) {
         for (let i = 0; i < n; i++) if ((y[i] as number) < 0) y[i] = 0;
@@ -213,7 +214,7 @@ export class Mlp {
       const x = this.acts[l] as Float64Array;
       const d = this.deltas[l] as Float64Array;
       if (accumulate) {
-        addWeightGradient(x, d, batch, inSize, outSize, g, weight);
+        this.engine.addWeightGradient(x, d, batch, inSize, outSize, g, weight);
         // Every bias of the layer gets the column sums of d.
         for (const bias of layer.biases) {
           for (let b = 0; b < batch; b++) {
@@ -225,11 +226,11 @@ export class Mlp {
       if (l > 0) {
         // d_prev = (d W^T) * relu'(x); x is the previous layer's ReLU output, so relu' is (x > 0).
         const prev = this.deltas[l - 1] as Float64Array;
-        matMulTransposed(d, batch, outSize, p, weight, 0, inSize, prev);
+        this.engine.matMulTransposed(d, batch, outSize, p, weight, 0, inSize, prev);
         const n = batch * inSize;
         for (let i = 0; i < n; i++) if ((x[i] as number) === 0) prev[i] = 0;
       } else if (inputFrom !== undefined) {
-        matMulTransposed(d, batch, outSize, p, weight, inputFrom, inSize, this.inputGrad);
+        this.engine.matMulTransposed(d, batch, outSize, p, weight, inputFrom, inSize, this.inputGrad);
         return this.inputGrad.subarray(0, batch * (inSize - inputFrom));
       }
     }
