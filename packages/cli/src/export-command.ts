@@ -50,18 +50,29 @@ export interface ExportSummary {
 
 /** Median milliseconds of one batch of `batch` images on the runtime (after two warm-up runs). */
 export function measureLatency(compiled: CompiledModel, images: Float32Array, batch: number, repeats = 7): number {
-  const x = images.subarray(0, batch * compiled.inputSize);
-  const out = new Float32Array(batch * compiled.outputSize);
-  compiled.predict(x, batch, out);
-  compiled.predict(x, batch, out);
-  const times: number[] = [];
+  return measureLatencies([compiled], images, batch, repeats)[0] as number;
+}
+
+/**
+ * Median milliseconds of one batch for each model, the models' runs interleaved (A B A B ...) so that a change of
+ * the machine's load during the measurement weighs on all of them alike and their ratio stays fair.
+ */
+export function measureLatencies(models: readonly CompiledModel[], images: Float32Array, batch: number, repeats = 7): number[] {
+  const runs = models.map((m) => {
+    const x = images.subarray(0, batch * m.inputSize);
+    const out = new Float32Array(batch * m.outputSize);
+    m.predict(x, batch, out);
+    m.predict(x, batch, out);
+    return { m, x, out, times: [] as number[] };
+  });
   for (let r = 0; r < repeats; r++) {
-    const start = performance.now();
-    compiled.predict(x, batch, out);
-    times.push(performance.now() - start);
+    for (const run of runs) {
+      const start = performance.now();
+      run.m.predict(run.x, batch, run.out);
+      run.times.push(performance.now() - start);
+    }
   }
-  times.sort((a, b) => a - b);
-  return times[repeats >> 1] as number;
+  return runs.map((run) => run.times.sort((a, b) => a - b)[repeats >> 1] as number);
 }
 
 /** Runs `amc export`. Returns the exit code (the summary through `onSummary`). */
@@ -139,8 +150,7 @@ export async function runExportCommand(o: ExportCommandOptions, io: CliIo, onSum
   }
   const batch = 128;
   const compiledOriginal = compile(graph);
-  const originalMs = measureLatency(compiledOriginal, test.images, batch);
-  const compressedMs = measureLatency(compiledCompressed, test.images, batch);
+  const [originalMs, compressedMs] = measureLatencies([compiledOriginal, compiledCompressed], test.images, batch, 15) as [number, number];
   const summary: ExportSummary = {
     original: { accuracy: evaluate(compiledOriginal), macs: env.originalMacs, params: env.originalParams, msPerBatch: originalMs },
     compressed: { accuracy, accuracyBeforeFinetune, macs: applied.macs, params: applied.params, msPerBatch: compressedMs },
