@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { describe, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { BACKEND_NAME } from './backend.js';
 import './index.js';
 import { expectClose, onBoth, random } from './test-utils.js';
 
@@ -74,6 +75,36 @@ describe('amc-native elementwise and reduction kernels', () => {
         expectClose(grad, 1e-6, `clipByValue gradient [${lo}, ${hi}] ${JSON.stringify(shape)}`);
       }
     }
+  });
+
+  it('comparisons, logical ops and select match the cpu backend on every broadcast pattern, NaN and ties included', async () => {
+    const withSpecials = (shape: number[], seed: number): tf.Tensor => {
+      // rounded to quarters so that equal values (ties) occur, plus NaN
+      const t = tf.div(tf.round(tf.mul(random(shape, seed), 4)), 4);
+      const size = t.size;
+      if (size < 3) return t;
+      const mask = tf.tensor(Array.from({ length: size }, (_, i) => (i % 7 === 3 ? 1 : 0)), t.shape, 'bool');
+      return tf.where(mask, tf.fill(t.shape, Number.NaN), t);
+    };
+    for (const [sa, sb] of PAIRS) {
+      for (const op of ['greater', 'greaterEqual', 'less', 'lessEqual', 'equal', 'notEqual'] as const) {
+        const r = await onBoth(() => tf[op](withSpecials(sa, 11), withSpecials(sb, 12)));
+        expectClose(r, 0, `${op} ${JSON.stringify(sa)} ${JSON.stringify(sb)}`);
+      }
+      for (const op of ['logicalAnd', 'logicalOr'] as const) {
+        const r = await onBoth(() => tf[op](tf.greater(random(sa, 13), 0), tf.less(random(sb, 14), 0.3)));
+        expectClose(r, 0, `${op} ${JSON.stringify(sa)} ${JSON.stringify(sb)}`);
+      }
+    }
+    for (const shape of [[5, 3], [16, 9, 9, 8]]) {
+      const r = await onBoth(() => tf.where(tf.greater(random(shape, 15), 0), withSpecials(shape, 16), random(shape, 17)));
+      expectClose(r, 0, `where ${JSON.stringify(shape)}`);
+    }
+    // tf.where broadcasts a per-row condition before the kernel
+    const rows = await onBoth(() => tf.where(tf.tensor2d([[1], [0], [1]], [3, 1], 'bool'), random([3, 4], 18), random([3, 4], 19)));
+    expectClose(rows, 0, 'where by rows');
+    await tf.setBackend(BACKEND_NAME);
+    expect(tf.greaterEqual(tf.ones([3000]), 0).dtype).toBe('bool');
   });
 
   it('sum, mean, max and min over contiguous and non-contiguous axes, with keepDims, match the cpu backend', async () => {

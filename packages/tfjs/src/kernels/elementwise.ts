@@ -303,6 +303,48 @@ function clipGradKernel(args: KernelArgs): TensorInfo {
   return output(backend, dy.shape, out);
 }
 
+/** A loop like {@link BinaryLoop} over any typed arrays (comparisons write 0/1 bytes, logical ops read them). */
+type AnyBinaryLoop = (a: ArrayLike<number>, b: ArrayLike<number>, out: Uint8Array, kind: number) => void;
+
+/**
+ * Comparisons (float32 in, bool out) and logical ops (bool in and out), with tfjs's cpu semantics (NaN compares
+ * false), on the same-shape, scalar and trailing-row broadcasts; other broadcasts and dtypes go to the cpu kernels,
+ * which index every element through generic broadcasting (~30 ns an element).
+ */
+function boolBinary(kernelName: string, expr: string, inputDtype: 'float32' | 'bool') {
+  // Branch-free: a number from the boolean (random masks make a conditional mispredict half the time).
+  const loop = compileBinary(`+(${expr})`) as unknown as AnyBinaryLoop;
+  return (args: KernelArgs): TensorInfo => {
+    const { backend } = args;
+    const a = args.inputs.a as TensorInfo;
+    const b = args.inputs.b as TensorInfo;
+    if (a.dtype !== inputDtype || b.dtype !== inputDtype) return fallback(kernelName, args) as TensorInfo;
+    const outShape = backend_util.assertAndGetBroadcastShape(a.shape, b.shape);
+    const kind = broadcastKind(a, b, outShape);
+    if (kind === undefined) return fallback(kernelName, args) as TensorInfo;
+    const values = (t: TensorInfo) => backend.data.get(t.dataId).values as ArrayLike<number>;
+    const out = new Uint8Array(sizeOf(outShape));
+    loop(values(a), values(b), out, kind);
+    return backend.makeTensorInfo(outShape, 'bool', out);
+  };
+}
+
+/** Select (tf.where) when the condition, t and e have one size and t / e are float32; otherwise the cpu kernel. */
+function selectKernel(args: KernelArgs): TensorInfo {
+  const { backend } = args;
+  const { condition, t, e } = args.inputs as { condition: TensorInfo; t: TensorInfo; e: TensorInfo };
+  const n = sizeOf(t.shape);
+  if (t.dtype !== 'float32' || e.dtype !== 'float32' || condition.dtype !== 'bool' || sizeOf(condition.shape) !== n || sizeOf(e.shape) !== n) {
+    return fallback('Select', args) as TensorInfo;
+  }
+  const c = backend.data.get(condition.dataId).values as Uint8Array;
+  const tv = f32(backend, t);
+  const ev = f32(backend, e);
+  const out = n >= NATIVE_MIN ? alloc(backend, n) : new Float32Array(n);
+  for (let i = 0; i < n; i++) out[i] = c[i] !== 0 ? (tv[i] as number) : (ev[i] as number);
+  return output(backend, t.shape, out);
+}
+
 /** The elementwise and reduction kernels (backendName filled in at registration). */
 export const elementwiseKernels: KernelConfig[] = [
   kernelConfig('Add', binary('Add', 'a + b', 'add')),
@@ -325,6 +367,15 @@ export const elementwiseKernels: KernelConfig[] = [
   kernelConfig('Max', reduction('Max', 'max')),
   kernelConfig('Min', reduction('Min', 'min')),
   kernelConfig('ClipByValue', clipByValueKernel),
+  kernelConfig('Greater', boolBinary('Greater', 'a > b', 'float32')),
+  kernelConfig('GreaterEqual', boolBinary('GreaterEqual', 'a >= b', 'float32')),
+  kernelConfig('Less', boolBinary('Less', 'a < b', 'float32')),
+  kernelConfig('LessEqual', boolBinary('LessEqual', 'a <= b', 'float32')),
+  kernelConfig('Equal', boolBinary('Equal', 'a === b', 'float32')),
+  kernelConfig('NotEqual', boolBinary('NotEqual', 'a !== b', 'float32')),
+  kernelConfig('LogicalAnd', boolBinary('LogicalAnd', '(a & b) !== 0', 'bool')),
+  kernelConfig('LogicalOr', boolBinary('LogicalOr', '(a | b) !== 0', 'bool')),
+  kernelConfig('Select', selectKernel),
   kernelConfig(ACTIVATION_GRAD, activationGradKernel),
   kernelConfig(CLIP_GRAD, clipGradKernel),
 ];
