@@ -4,8 +4,8 @@
  * - `js`: the Float64 loops of `dense-kernels.ts` (no native code; bit-reproducible anywhere).
  * - `native`: `@amc/kernels`' packed SGEMM on Float32 copies of the operands, results added back into the Float64
  *   buffers. Parameters, optimiser moments and activations stay Float64 (the serialised state is unchanged);
- *   only the products round to float32. About 10x faster on the reference 300-300 networks at batch 64 (one
- *   `DdpgAgent.update()`: ~35 ms -> a few ms on two Zen 3 cores), which was half of an AMC episode.
+ *   only the products round to float32. On the reference 300-300 networks at batch 64, one `DdpgAgent.update()`
+ *   goes from 32-50 ms to 9-13 ms on two Zen 3 cores (the update was half of an AMC episode).
  *
  * Both are deterministic for a given machine: the native GEMM sums every output in the same order whatever the
  * thread count, but its order may differ from the JS loops' (and between ISAs) in the last bits.
