@@ -16,7 +16,7 @@ import { loadFashionMnist } from '@amc/datasets';
 import { importModel } from '@amc/graph';
 import { setNumThreads } from '@amc/kernels';
 import { compile } from '@amc/runtime';
-import { CompressionEnvironment, type SelectedPolicy, defaultWarmupEpisodes, runSearch, uniformPolicy, uniformStart } from '@amc/search';
+import { CompressionEnvironment, type SelectedPolicy, defaultWarmupEpisodes, finalAccuracyOf, runSearch, uniformPolicy, uniformStart } from '@amc/search';
 import '@amc/tfjs';
 import { loadPretrained } from '@amc/zoo';
 import { intOption, numberList } from './args.js';
@@ -122,7 +122,7 @@ async function main(): Promise<void> {
       original: { validation: result.originalAccuracy, test: originalTest, macs: result.originalMacs },
       best: { episode: result.best.episode, validation: result.best.accuracy, test: testAccuracy(bestApplied.graph), macsRatio: result.best.macs / result.originalMacs, ratios: result.best.ratios },
       selected: { episode: selected.episode, fullValidation: selected.finalAccuracy, test: testAccuracy(env.apply(selected.ratios).graph), macsRatio: selected.macs / result.originalMacs, ratios: selected.ratios },
-      uniform: { validation: env.evaluate(uniformApplied.graph).accuracy, fullValidation: result.finalists.find((f) => f.episode === 0)?.finalAccuracy ?? env.evaluate(uniformApplied.graph, fullValidation).accuracy, test: testAccuracy(uniformApplied.graph), macsRatio: uniformApplied.macs / result.originalMacs, ratios: uniformRatios },
+      uniform: { validation: env.evaluate(uniformApplied.graph).accuracy, fullValidation: finalAccuracyOf(result, uniformRatios) ?? env.evaluate(uniformApplied.graph, fullValidation).accuracy, test: testAccuracy(uniformApplied.graph), macsRatio: uniformApplied.macs / result.originalMacs, ratios: uniformRatios },
     });
     log(`seed ${seed}: selected test ${(100 * results.at(-1)!.selected.test).toFixed(2)}%, best test ${(100 * results.at(-1)!.best.test).toFixed(2)}%, uniform test ${(100 * results.at(-1)!.uniform.test).toFixed(2)}%, ${wallSeconds.toFixed(0)} s`);
   }

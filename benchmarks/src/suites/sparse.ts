@@ -219,6 +219,11 @@ async function sparseDenseCases(ctx: SuiteContext, layer: Layer, batch: number, 
   }
 }
 
+/** A layer id without its model prefix (`mobilenet-v1.pw3` -> `pw3`), for target lines. */
+function shortLayer(id: string): string {
+  return id.replace(/^[a-z0-9-]+\./, '');
+}
+
 function breakEvenText(value: ReturnType<typeof breakEvenSparsity>): string {
   if (value === undefined) return '-';
   if (value.kind === 'below') return `<= ${value.at}`;
@@ -303,11 +308,10 @@ export async function runSparseSuite(ctx: SuiteContext): Promise<SuiteResult> {
     const cases = spmm64.filter((b) => b.format === format);
     const known = cases.filter((b) => b.at90 !== undefined);
     const values = known.map((b) => b.at90 as number);
-    const short = (id: string): string => id.replace(/^[a-z0-9-]+\./, '');
     const capped = (key: 'copy' | 'fixed') => floors.filter((f) => f.batch === 64 && (f[key] ?? Number.POSITIVE_INFINITY) < min);
     const boundText = [
-      capped('copy').length === 0 ? '' : `; memcpy of B and C alone caps ${capped('copy').map((f) => `${short(f.layer)} at ${ratio(f.copy)}`).join(', ')}`,
-      capped('fixed').length === 0 ? '' : `; our fixed cost (1 nonzero per row) caps ${capped('fixed').map((f) => `${short(f.layer)} at ${ratio(f.fixed)}`).join(', ')}`,
+      capped('copy').length === 0 ? '' : `; memcpy of B and C alone caps ${capped('copy').map((f) => `${shortLayer(f.layer)} at ${ratio(f.copy)}`).join(', ')}`,
+      capped('fixed').length === 0 ? '' : `; our fixed cost (1 nonzero per row) caps ${capped('fixed').map((f) => `${shortLayer(f.layer)} at ${ratio(f.fixed)}`).join(', ')}`,
     ].join('');
     return {
       suite: 'sparse',
@@ -327,7 +331,7 @@ export async function runSparseSuite(ctx: SuiteContext): Promise<SuiteResult> {
     targets.push({
       suite: 'sparse',
       target: `spmm CSR break-even sparsity <= ${CSR_TARGET_BREAK_EVEN} vs dense gemm, every batch-64 problem, 1 thread`,
-      measured: known.length === 0 ? 'not measured' : known.map((b) => `${b.layer.replace(/^[a-z0-9-]+\./, '')} ${breakEvenText(b.value)}`).join(', '),
+      measured: known.length === 0 ? 'not measured' : known.map((b) => `${shortLayer(b.layer)} ${breakEvenText(b.value)}`).join(', '),
       holds: known.length === 0 || known.length < csr.length ? undefined : known.every((b) => worstBreakEven(b) <= CSR_TARGET_BREAK_EVEN),
     });
     targets.push(summarizeTarget('bcsr', BCSR_TARGET_SPEEDUP));

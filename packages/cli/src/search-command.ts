@@ -5,7 +5,7 @@
 import { join } from 'node:path';
 import { writeFileAtomic } from '@amc/core';
 import { setNumThreads } from '@amc/kernels';
-import { CompressionEnvironment, type PruneMethod, type SearchResult, evaluatePolicy, runSearch, uniformPolicy, uniformStart } from '@amc/search';
+import { CompressionEnvironment, type PruneMethod, type SearchResult, evaluatePolicy, finalAccuracyOf, runSearch, uniformPolicy, uniformStart } from '@amc/search';
 import type { CliIo } from './io.js';
 import { formatCount, formatDuration, loadData, loadSourceGraph } from './sources.js';
 
@@ -130,8 +130,8 @@ export async function runSearchCommand(o: SearchCommandOptions, io: CliIo): Prom
   const selected = result.selected;
   let uniformFinal: number | null = null;
   if ('finalAccuracy' in selected) {
-    // The uniform start (episode 0) is always a finalist: its score on the whole split is already there.
-    if (uniform !== undefined) uniformFinal = result.finalists.find((f) => f.episode === 0)?.finalAccuracy ?? env.evaluate(env.apply(uniform.ratios).graph, fullValidation).accuracy;
+    // The uniform start is always a finalist: its score on the whole split is usually already there.
+    if (uniform !== undefined) uniformFinal = finalAccuracyOf(result, uniform.ratios) ?? env.evaluate(env.apply(uniform.ratios).graph, fullValidation).accuracy;
     io.out(
       `selected policy (episode ${selected.episode + 1}, the best of ${result.finalists.length} finalists re-scored on ${selected.finalCount} validation images): acc ${(100 * selected.finalAccuracy).toFixed(2)}%${uniformFinal === null ? '' : ` (uniform ${(100 * uniformFinal).toFixed(2)}%)`}, MACs ${((100 * selected.macs) / result.originalMacs).toFixed(1)}%, params ${((100 * selected.params) / result.originalParams).toFixed(1)}%`,
     );

@@ -9,7 +9,7 @@ export { buildCalibrationCache, channelEnergy, reconstructFromCache } from './ca
 export type { CachedReconstruction, CalibrationCacheOptions, ConsumerFactor } from './calibration.js';
 export { channelResourceModel, fineGrainedResourceModel, resourcePerElement } from './resource-model.js';
 export type { ResourceName } from './resource-model.js';
-export { defaultWarmupEpisodes, readSearchState, runSearch } from './search.js';
+export { defaultWarmupEpisodes, finalAccuracyOf, readSearchState, runSearch } from './search.js';
 export type { BestPolicy, EpisodeRecord, SearchOptions, SearchProgress, SearchProtocol, SearchResult, SelectedPolicy } from './search.js';
 export { evaluatePolicy, uniformPolicy, uniformStart } from './policies.js';
 export type { PolicyOutcome } from './policies.js';

@@ -9,7 +9,7 @@ import { resourceOf } from '@amc/rewards';
 import { createModel } from '@amc/zoo';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CompressionEnvironment, EMBEDDING_FEATURES, buildCalibrationCache, channelEnergy, readSearchState, reconstructFromCache, runSearch, uniformPolicy, type EpisodeRecord, type SearchOptions } from './index.js';
+import { CompressionEnvironment, EMBEDDING_FEATURES, buildCalibrationCache, channelEnergy, finalAccuracyOf, readSearchState, reconstructFromCache, runSearch, uniformPolicy, type EpisodeRecord, type SearchOptions } from './index.js';
 
 let dir: string;
 let resnet: Graph;
@@ -329,6 +329,8 @@ describe('runSearch', () => {
     const withStart = await runSearch(e, { ...options(join(dir, 'finalists-start')), initialPolicies: [ones], finalists: { count: 1, validation } });
     expect(withStart.finalists.length).toBe(2);
     expect(withStart.finalists.some((f) => f.episode === 0)).toBe(true);
+    expect(finalAccuracyOf(withStart, withStart.finalists[1]!.ratios)).toBe(withStart.finalists[1]!.finalAccuracy);
+    expect(finalAccuracyOf(withStart, e.units.map(() => 0.123))).toBeUndefined();
     // Without finalists the selection is the best policy.
     const plain = await runSearch(e, options(join(dir, 'no-finalists')));
     expect(plain.selected).toEqual(plain.best);

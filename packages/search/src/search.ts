@@ -391,6 +391,15 @@ export function defaultWarmupEpisodes(episodes: number): number {
   return Math.min(100, Math.floor(episodes / 4));
 }
 
+/**
+ * The accuracy of the policy with these effective `ratios` on the finalists' validation set, when it was one of the
+ * finalists (the initial policies always are); undefined otherwise. Matched by ratios, not by episode, so a start
+ * the budget wall changed is not mistaken for the policy asked about.
+ */
+export function finalAccuracyOf(result: Pick<SearchResult, 'finalists'>, ratios: readonly number[]): number | undefined {
+  return result.finalists.find((f) => sameRatios(f.ratios, ratios))?.finalAccuracy;
+}
+
 function sameRatios(a: readonly number[], b: readonly number[]): boolean {
   return a.length === b.length && a.every((r, i) => r === b[i]);
 }

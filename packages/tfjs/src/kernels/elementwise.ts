@@ -340,7 +340,7 @@ function selectKernel(args: KernelArgs): TensorInfo {
   const c = backend.data.get(condition.dataId).values as Uint8Array;
   const tv = f32(backend, t);
   const ev = f32(backend, e);
-  const out = n >= NATIVE_MIN ? alloc(backend, n) : new Float32Array(n);
+  const out = alloc(backend, n);
   for (let i = 0; i < n; i++) out[i] = c[i] !== 0 ? (tv[i] as number) : (ev[i] as number);
   return output(backend, t.shape, out);
 }
