@@ -1,5 +1,6 @@
 /** Our kernels as the suites use them: the typed functions of @amc/kernels, imported directly. */
 export {
+  activationGrad,
   conv2d,
   denseToBlockCsr,
   denseToCsr,

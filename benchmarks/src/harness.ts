@@ -2,7 +2,7 @@
  * The timing harness: warm-up, then adaptive repetitions so that each measurement costs about the same wall
  * time whatever the speed of the call, and a summary of the samples.
  */
-import { type SampleStats, summarize } from './stats.js';
+import { type SampleStats, median, summarize } from './stats.js';
 
 /** How long to measure. All times in milliseconds. */
 export interface TimingPlan {
@@ -97,4 +97,70 @@ export async function measure(fn: Timed, plan: TimingPlan, options: MeasureOptio
 /** GFLOP/s of `flops` floating-point operations done in `ms` milliseconds. */
 export function gflops(flops: number, ms: number): number {
   return flops / (ms * 1e6);
+}
+
+/** One contender of {@link measurePaired}. */
+export interface PairedEntry {
+  name: string;
+  /** Runs before each of this entry's samples, untimed (for example `setNumThreads`). */
+  before?: () => void;
+  fn: () => void;
+}
+
+/** Samples of {@link measurePaired}: one timing per entry and the per-round ratios against entry 0. */
+export interface PairedTiming {
+  timings: Timing[];
+  /** ratios[i][r]: entry 0's time / entry i's time in round r (entry i's speedup over entry 0). */
+  ratios: number[][];
+  /** Median of each entry's per-round ratios. */
+  speedups: number[];
+  rounds: number;
+}
+
+/**
+ * Times several synchronous calls in interleaved rounds: each round takes one sample of every entry, in
+ * forward order on even rounds and reverse order on odd ones, so that a slow phase of a shared machine lands on
+ * all entries alike. The speedup of entry i over entry 0 is the median of its per-round ratios, which is far
+ * steadier on a noisy host than a ratio of two medians taken minutes apart. `plan.budgetMs` is per entry.
+ */
+export function measurePaired(entries: readonly PairedEntry[], plan: TimingPlan, rounds: number, now: () => number = () => performance.now()): PairedTiming {
+  if (entries.length === 0) throw new Error('measurePaired: expected at least one entry but received none');
+  if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`measurePaired: expected rounds >= 1 but received ${rounds}`);
+  const callsPerSample: number[] = [];
+  const warmupCalls: number[] = [];
+  for (const entry of entries) {
+    entry.before?.();
+    const warmStart = now();
+    let estimate = Number.POSITIVE_INFINITY;
+    let calls = 0;
+    do {
+      const t0 = now();
+      entry.fn();
+      estimate = Math.min(estimate, now() - t0);
+      calls++;
+    } while (now() - warmStart < plan.warmupMs / entries.length || calls < 2);
+    warmupCalls.push(calls);
+    const perSample = Math.max(plan.minSampleMs, plan.budgetMs / rounds);
+    callsPerSample.push(Math.max(1, Math.round(perSample / Math.max(estimate, 1e-6))));
+  }
+  const samples: number[][] = entries.map(() => []);
+  for (let r = 0; r < rounds; r++) {
+    const order = entries.map((_, i) => (r % 2 === 0 ? i : entries.length - 1 - i));
+    for (const i of order) {
+      const entry = entries[i] as PairedEntry;
+      const calls = callsPerSample[i] as number;
+      entry.before?.();
+      const t0 = now();
+      for (let c = 0; c < calls; c++) entry.fn();
+      (samples[i] as number[]).push((now() - t0) / calls);
+    }
+  }
+  const base = samples[0] as number[];
+  const ratios = samples.map((s) => s.map((ms, r) => (base[r] as number) / ms));
+  return {
+    timings: samples.map((s, i) => ({ samplesMs: s, callsPerSample: callsPerSample[i] as number, warmupCalls: warmupCalls[i] as number, stats: summarize(s) })),
+    ratios,
+    speedups: ratios.map((r) => median(r)),
+    rounds,
+  };
 }
