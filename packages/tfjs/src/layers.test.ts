@@ -3,6 +3,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { describe, expect, it } from 'vitest';
 import './index.js';
 import { BACKEND_NAME } from './backend.js';
+import { installRelu6FastPath, uninstallRelu6FastPath } from './layers.js';
 import { expectClose, onBoth, random } from './test-utils.js';
 
 describe('batch norm on amc-native', () => {
@@ -46,6 +47,52 @@ describe('batch norm on amc-native', () => {
       });
       expectClose(r, 2e-4, `${JSON.stringify(shape)} ${JSON.stringify(options)}`);
     }
+  });
+});
+
+describe('ReLU6 fast path on amc-native', () => {
+  // Values at and around both kinks (0 and 6), negatives, large values.
+  const inputs = () => tf.tensor4d([-3, -1e-7, 0, 1e-7, 0.5, 3, 5.999999, 6, 6.000001, 7, 100, -100, 2, 4, 6, 0], [2, 2, 2, 2]);
+  const dy = () => tf.tensor4d([1, -2, 3, -4, 5, -6, 7, -8, 9, -10, 11, -12, 13, -14, 15, -16], [2, 2, 2, 2]);
+
+  it('gives exactly tfjs\'s ReLU(maxValue 6) output and gradient, and runs one kernel each way instead of two', async () => {
+    const layer = tfl.layers.reLU({ maxValue: 6 });
+    const r = await onBoth(() => {
+      const x = inputs();
+      const y = layer.apply(x) as tf.Tensor;
+      const dx = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(layer.apply(t) as tf.Tensor, dy())))(x);
+      return [y, dx];
+    });
+    // Bit-identical up to the sign of masked zeros (the native mask multiplies, tfjs's selects).
+    const plain = (arrays: Float32Array[]) => arrays.map((a) => Array.from(a, (v) => v + 0));
+    expect(plain(r.native)).toEqual(plain(r.cpu));
+    await tf.setBackend(BACKEND_NAME);
+    const x = inputs();
+    const names = async () => (await tf.profile(() => tf.grad((t: tf.Tensor) => tf.sum(layer.apply(t) as tf.Tensor))(x))).kernelNames;
+    const fast = await names();
+    expect(fast).toContain('Relu6');
+    expect(fast).not.toContain('ClipByValue');
+    expect(uninstallRelu6FastPath()).toBe(true);
+    try {
+      const slow = await names();
+      expect(slow).toContain('ClipByValue');
+      expect(slow).not.toContain('Relu6');
+    } finally {
+      expect(installRelu6FastPath()).toBe(true);
+      expect(installRelu6FastPath()).toBe(false);
+    }
+    x.dispose();
+  });
+
+  it('leaves other caps and the plain ReLU to tfjs\'s code', async () => {
+    await tf.setBackend(BACKEND_NAME);
+    const x = inputs();
+    for (const [options, expected] of [[{ maxValue: 4 }, 'ClipByValue'], [{}, 'Relu']] as const) {
+      const kernels = (await tf.profile(() => tfl.layers.reLU(options).apply(x) as tf.Tensor)).kernelNames;
+      expect(kernels).toContain(expected);
+      expect(kernels).not.toContain('Relu6');
+    }
+    x.dispose();
   });
 });
 

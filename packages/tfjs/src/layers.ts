@@ -111,3 +111,47 @@ export function uninstallBatchNormFastPath(): boolean {
   delete proto[ORIGINAL];
   return true;
 }
+
+/**
+ * tfjs-layers' ReLU layer with `maxValue: 6` (MobileNet-V2's ReLU6) runs `relu` then `clipByValue(0, 6)`: two full
+ * passes forward and two backward over some of the largest activations of the net. On amc-native the patched call
+ * runs the one native `relu6` (whose gradient is one native pass). The values and the gradient masks are the same
+ * (forward `min(max(x, 0), 6)`; gradient dy where 0 < x <= 6), and the layer and its saved config do not change,
+ * so a model trained with the fast path loads anywhere. Other caps, other backends and non-float inputs run tfjs's
+ * original code.
+ */
+interface ReluLayerLike {
+  maxValue?: number | null;
+}
+
+const RELU_ORIGINAL = Symbol.for('amc.tfjs.reluOriginalCall');
+
+function reluPrototype(): Record<string | symbol, unknown> {
+  return Object.getPrototypeOf(tfl.layers.reLU({})) as Record<string | symbol, unknown>;
+}
+
+/** Installs the ReLU6 fast path (idempotent). Returns false when it was already installed. */
+export function installRelu6FastPath(): boolean {
+  const proto = reluPrototype();
+  if (proto[RELU_ORIGINAL] !== undefined) return false;
+  const original = proto.call as (this: ReluLayerLike, inputs: tf.Tensor | tf.Tensor[], kwargs: Record<string, unknown>) => tf.Tensor | tf.Tensor[];
+  proto[RELU_ORIGINAL] = original;
+  proto.call = function (this: ReluLayerLike, inputs: tf.Tensor | tf.Tensor[], kwargs: Record<string, unknown>) {
+    const input = Array.isArray(inputs) ? (inputs.length === 1 ? inputs[0] : undefined) : inputs;
+    if (this.maxValue !== 6 || input === undefined || input.dtype !== 'float32' || tf.getBackend() !== BACKEND_NAME) {
+      return original.call(this, inputs, kwargs);
+    }
+    return tf.relu6(input);
+  };
+  return true;
+}
+
+/** Restores tfjs's original ReLU.call. Returns false when the fast path was not installed. */
+export function uninstallRelu6FastPath(): boolean {
+  const proto = reluPrototype();
+  const original = proto[RELU_ORIGINAL];
+  if (original === undefined) return false;
+  proto.call = original;
+  delete proto[RELU_ORIGINAL];
+  return true;
+}
