@@ -188,3 +188,31 @@ export function machineSlug(record: MachineRecord): string {
     .replace(/^-+|-+$/g, '')
     .slice(0, 60);
 }
+
+/** Cumulative CPU time of the whole machine from /proc/stat (Linux), in clock ticks; undefined elsewhere. */
+export interface CpuTicks {
+  total: number;
+  /** Time the hypervisor ran something else while this guest wanted the CPU. */
+  steal: number;
+}
+
+/** Reads the aggregate `cpu` line of /proc/stat. */
+export function readCpuTicks(read: () => string = () => readFileSync('/proc/stat', 'utf8')): CpuTicks | undefined {
+  try {
+    const line = read().split('\n').find((l) => l.startsWith('cpu '));
+    if (line === undefined) return undefined;
+    const fields = line.trim().split(/\s+/).slice(1).map(Number);
+    // user nice system idle iowait irq softirq steal [guest guest_nice, already counted in user/nice]
+    const counted = fields.slice(0, 8);
+    if (counted.length < 8 || counted.some((v) => !Number.isFinite(v))) return undefined;
+    return { total: counted.reduce((a, b) => a + b, 0), steal: counted[7] as number };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Percentage of CPU time stolen by the hypervisor between two readings, or undefined. */
+export function stealPercent(before: CpuTicks | undefined, after: CpuTicks | undefined): number | undefined {
+  if (before === undefined || after === undefined || after.total <= before.total) return undefined;
+  return (100 * (after.steal - before.steal)) / (after.total - before.total);
+}

@@ -9,6 +9,7 @@ import type { FloatTensor } from '@amc/core';
 import { type SparseMatrix, activationGrad, conv2d, denseToBlockCsr, denseToCsr, gemm, setNumThreads, spmm } from '../amc.js';
 import { pruneBlocks, pruneUnstructured, randomArray, rngFor } from '../data.js';
 import { QUICK_PLAN, gflops, measurePaired } from '../harness.js';
+import { readCpuTicks, stealPercent } from '../machine.js';
 import { findOk, fmt, fmtMs, ratio, speedup } from '../record.js';
 import { type ConvLayer, describeLayer, gemmProblem, layerById, layerMacs } from '../shapes.js';
 import { median } from '../stats.js';
@@ -156,6 +157,7 @@ export async function runThreadsSuite(ctx: SuiteContext): Promise<SuiteResult> {
       (globalThis as { gc?: () => void }).gc?.();
       const info = (threads: number) => ({ suite: 'threads', case: c.caseId, impl: c.impl, threads, flops: c.flops, params: { ...c.params, of: c.suite } });
       let paired;
+      const ticksBefore = readCpuTicks();
       try {
         paired = measurePaired(
           [1, 2].map((threads) => ({ name: `t${threads}`, before: () => setNumThreads(threads), fn: c.run })),
@@ -170,6 +172,7 @@ export async function runThreadsSuite(ctx: SuiteContext): Promise<SuiteResult> {
       } finally {
         setNumThreads(Math.max(...ctx.threads));
       }
+      const steal = stealPercent(ticksBefore, readCpuTicks());
       const s = paired.speedups[1] as number;
       const rate = (ms: number) => (c.bytes !== undefined ? `${fmt(c.bytes / (ms * 1e6), 1)} GB/s` : fmt(gflops(c.flops, ms), 1));
       paired.timings.forEach((t, i) => {
@@ -181,12 +184,14 @@ export async function runThreadsSuite(ctx: SuiteContext): Promise<SuiteResult> {
           warmupCalls: t.warmupCalls,
           stats: t.stats,
           ...(c.flops > 0 ? { gflops: gflops(c.flops, t.stats.median) } : {}),
-          ...(i === 1 ? { params: { ...info(2).params, pairedSpeedup: s, roundRatios: paired.ratios[1]?.map((r) => r.toFixed(3)).join(' ') ?? '' } } : {}),
+          ...(i === 1
+            ? { params: { ...info(2).params, pairedSpeedup: s, roundRatios: paired.ratios[1]?.map((r) => r.toFixed(3)).join(' ') ?? '', ...(steal === undefined ? {} : { stealPercent: Number(steal.toFixed(2)) }) } }
+            : {}),
         });
       });
       const [t1, t2] = paired.timings.map((t) => t.stats.median) as [number, number];
       const spread = paired.ratios[1] as number[];
-      ctx.log(`[threads] ${c.caseId} ${c.impl}: t1 ${fmtMs(t1)} ms, t2 ${fmtMs(t2)} ms, paired ${ratio(s)} (rounds ${spread.map((r) => r.toFixed(2)).join(' ')})`);
+      ctx.log(`[threads] ${c.caseId} ${c.impl}: t1 ${fmtMs(t1)} ms, t2 ${fmtMs(t2)} ms, paired ${ratio(s)} (rounds ${spread.map((r) => r.toFixed(2)).join(' ')})${steal === undefined ? '' : `, steal ${steal.toFixed(1)}%`}`);
       const isStream = c.suite === 'stream';
       if (isStream) stream = s;
       else ours.push([`${c.caseId} ${c.impl}`, s]);
@@ -198,13 +203,14 @@ export async function runThreadsSuite(ctx: SuiteContext): Promise<SuiteResult> {
         `${fmtMs(t2)} (${rate(t2)})`,
         ratio(s),
         `${Math.min(...spread).toFixed(2)}-${Math.max(...spread).toFixed(2)}`,
+        steal === undefined ? '-' : `${steal.toFixed(1)}%`,
         isStream ? '(machine)' : s >= THREADS_TARGET_SPEEDUP ? 'yes' : 'no',
       ]);
       for (const peer of c.peers) {
         const one = findOk(previous, c.caseId, peer, 1, c.suite);
         const two = findOk(previous, c.caseId, peer, 2, c.suite);
         if (one?.stats === undefined || two?.stats === undefined) continue;
-        rows.push([c.suite, c.caseId, peer, `${fmtMs(one.stats.median)} (${fmt(one.gflops, 1)})`, `${fmtMs(two.stats.median)} (${fmt(two.gflops, 1)})`, ratio(speedup(two, one)), 'sequential', '(peer)']);
+        rows.push([c.suite, c.caseId, peer, `${fmtMs(one.stats.median)} (${fmt(one.gflops, 1)})`, `${fmtMs(two.stats.median)} (${fmt(two.gflops, 1)})`, ratio(speedup(two, one)), 'sequential', '-', '(peer)']);
       }
     }
   }
@@ -231,13 +237,14 @@ export async function runThreadsSuite(ctx: SuiteContext): Promise<SuiteResult> {
     tables: [
       {
         title: 'Threads: median ms (GFLOP/s, or GB/s for stream) at 1 and 2 threads; speedup = median of paired rounds',
-        header: ['suite', 'case', 'impl', 't1', 't2', 't2 speedup', 'round range', `>= ${THREADS_TARGET_SPEEDUP}x`],
+        header: ['suite', 'case', 'impl', 't1', 't2', 't2 speedup', 'round range', 'steal', `>= ${THREADS_TARGET_SPEEDUP}x`],
         rows,
       },
     ],
     notes: [
       `${rounds} interleaved rounds per problem; each sample is about ${fmt(Math.max(ctx.plan.minSampleMs, ctx.plan.budgetMs / rounds), 0)} ms of calls.`,
       'Outputs are preallocated: the suites above allocate a fresh output per call, whose page faults do not scale with threads.',
+      'steal: the share of the machine\'s CPU time the hypervisor gave to other guests while the problem ran (/proc/stat); on a shared host a busy neighbour takes the second core away mid-run, which shows as rounds near 1.0x.',
     ],
     durationS: (performance.now() - started) / 1000,
   };
