@@ -48,6 +48,11 @@ const DENSE: Case[] = [
   [[1, 7, 6, 16], [3, 3, 4, 8], { padding: 'valid', groups: 4, strides: 2 }],
   [[1, 6, 6, 8], [3, 3, 1, 16], { padding: 'same', groups: 8 }],
   [[1, 7, 7, 6], [3, 3, 1, 6], { padding: 'same', groups: 6, strides: 2 }],
+  // Out channels a multiple of 256: the filter gradient copies dy's column slices (whole and, with 16 groups,
+  // narrower than the AVX-512 tile) into a contiguous buffer.
+  [[1, 5, 5, 6], [1, 1, 6, 256], {}],
+  [[2, 4, 4, 8], [3, 3, 8, 512], { padding: 'same' }],
+  [[1, 4, 5, 32], [3, 3, 2, 256], { padding: 'same', groups: 16 }],
 ];
 
 const DEPTHWISE: Case[] = [
