@@ -33,8 +33,31 @@ type CallFn = (this: BatchNormLayerLike, inputs: tf.Tensor | tf.Tensor[], kwargs
 
 const ORIGINAL = Symbol.for('amc.tfjs.batchNormOriginalCall');
 
-function prototypeOf(): Record<string | symbol, unknown> {
-  return Object.getPrototypeOf(tfl.layers.batchNormalization({})) as Record<string | symbol, unknown>;
+type Prototype = Record<string | symbol, unknown>;
+
+function prototypeOf(): Prototype {
+  return Object.getPrototypeOf(tfl.layers.batchNormalization({})) as Prototype;
+}
+
+/**
+ * Replaces `proto.call` with `make(original)`, keeping the original under `key` (idempotent: false when already
+ * patched).
+ */
+function patchCall<F>(proto: Prototype, key: symbol, make: (original: F) => F): boolean {
+  if (proto[key] !== undefined) return false;
+  const original = proto.call as F;
+  proto[key] = original;
+  proto.call = make(original);
+  return true;
+}
+
+/** Puts back the `call` that {@link patchCall} kept under `key` (false when it was not patched). */
+function unpatchCall(proto: Prototype, key: symbol): boolean {
+  const original = proto[key];
+  if (original === undefined) return false;
+  proto.call = original;
+  delete proto[key];
+  return true;
 }
 
 /**
@@ -66,11 +89,7 @@ export function batchNormTraining(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tenso
 
 /** Installs the fast path (idempotent). Returns false when it was already installed. */
 export function installBatchNormFastPath(): boolean {
-  const proto = prototypeOf();
-  if (proto[ORIGINAL] !== undefined) return false;
-  const original = proto.call as CallFn;
-  proto[ORIGINAL] = original;
-  proto.call = function (this: BatchNormLayerLike, inputs: tf.Tensor | tf.Tensor[], kwargs: Record<string, unknown>) {
+  return patchCall<CallFn>(prototypeOf(), ORIGINAL, (original) => function (this: BatchNormLayerLike, inputs: tf.Tensor | tf.Tensor[], kwargs: Record<string, unknown>) {
     const training = kwargs?.training === true;
     const input = Array.isArray(inputs) ? inputs[0] : inputs;
     if (!training || input === undefined || (Array.isArray(inputs) && inputs.length !== 1) || tf.getBackend() !== BACKEND_NAME) {
@@ -98,18 +117,12 @@ export function installBatchNormFastPath(): boolean {
       }
       return y;
     });
-  };
-  return true;
+  });
 }
 
 /** Restores tfjs's original BatchNormalization.call. Returns false when the fast path was not installed. */
 export function uninstallBatchNormFastPath(): boolean {
-  const proto = prototypeOf();
-  const original = proto[ORIGINAL];
-  if (original === undefined) return false;
-  proto.call = original;
-  delete proto[ORIGINAL];
-  return true;
+  return unpatchCall(prototypeOf(), ORIGINAL);
 }
 
 /**
@@ -126,32 +139,24 @@ interface ReluLayerLike {
 
 const RELU_ORIGINAL = Symbol.for('amc.tfjs.reluOriginalCall');
 
-function reluPrototype(): Record<string | symbol, unknown> {
-  return Object.getPrototypeOf(tfl.layers.reLU({})) as Record<string | symbol, unknown>;
+function reluPrototype(): Prototype {
+  return Object.getPrototypeOf(tfl.layers.reLU({})) as Prototype;
 }
+
+type ReluCallFn = (this: ReluLayerLike, inputs: tf.Tensor | tf.Tensor[], kwargs: Record<string, unknown>) => tf.Tensor | tf.Tensor[];
 
 /** Installs the ReLU6 fast path (idempotent). Returns false when it was already installed. */
 export function installRelu6FastPath(): boolean {
-  const proto = reluPrototype();
-  if (proto[RELU_ORIGINAL] !== undefined) return false;
-  const original = proto.call as (this: ReluLayerLike, inputs: tf.Tensor | tf.Tensor[], kwargs: Record<string, unknown>) => tf.Tensor | tf.Tensor[];
-  proto[RELU_ORIGINAL] = original;
-  proto.call = function (this: ReluLayerLike, inputs: tf.Tensor | tf.Tensor[], kwargs: Record<string, unknown>) {
+  return patchCall<ReluCallFn>(reluPrototype(), RELU_ORIGINAL, (original) => function (this: ReluLayerLike, inputs: tf.Tensor | tf.Tensor[], kwargs: Record<string, unknown>) {
     const input = Array.isArray(inputs) ? (inputs.length === 1 ? inputs[0] : undefined) : inputs;
     if (this.maxValue !== 6 || input === undefined || input.dtype !== 'float32' || tf.getBackend() !== BACKEND_NAME) {
       return original.call(this, inputs, kwargs);
     }
     return tf.relu6(input);
-  };
-  return true;
+  });
 }
 
 /** Restores tfjs's original ReLU.call. Returns false when the fast path was not installed. */
 export function uninstallRelu6FastPath(): boolean {
-  const proto = reluPrototype();
-  const original = proto[RELU_ORIGINAL];
-  if (original === undefined) return false;
-  proto.call = original;
-  delete proto[RELU_ORIGINAL];
-  return true;
+  return unpatchCall(reluPrototype(), RELU_ORIGINAL);
 }
