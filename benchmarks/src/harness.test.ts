@@ -18,10 +18,10 @@ function fakeEntries(costs: number[], log: string[], slow: { factor: number }) {
 }
 
 describe('measurePaired', () => {
-  it('alternates the order of the entries round by round and runs each entry\'s setup before its samples', () => {
+  it('alternates the order of the entries round by round and runs each entry\'s setup before its samples', async () => {
     const log: string[] = [];
     const { entries, now } = fakeEntries([2, 1, 4], log, { factor: 1 });
-    const result = measurePaired(entries, plan, 4, now);
+    const result = await measurePaired(entries, plan, 4, now);
     const order = log.slice(3).map((l) => l.replace('before ', ''));
     expect(order).toEqual(['e0', 'e1', 'e2', 'e2', 'e1', 'e0', 'e0', 'e1', 'e2', 'e2', 'e1', 'e0']);
     expect(result.rounds).toBe(4);
@@ -30,7 +30,7 @@ describe('measurePaired', () => {
     expect(result.speedups).toEqual([1, 2, 0.5]);
   });
 
-  it('pairs within a round, so a machine that slows down between rounds does not move the ratio', () => {
+  it('pairs within a round, so a machine that slows down between rounds does not move the ratio', async () => {
     const log: string[] = [];
     const slow = { factor: 1 };
     const { entries, now } = fakeEntries([3, 1], log, slow);
@@ -44,18 +44,39 @@ describe('measurePaired', () => {
         before();
       };
     }
-    const result = measurePaired(entries, plan, 6, now);
+    const result = await measurePaired(entries, plan, 6, now);
     const t0 = result.timings[0]?.samplesMs ?? [];
     expect(Math.max(...t0) / Math.min(...t0)).toBeGreaterThan(5);
     expect(result.speedups[1]).toBeCloseTo(3, 10);
   });
 
-  it('sizes samples from the warm-up estimate and rejects bad arguments', () => {
+  it('sizes samples from the warm-up estimate and rejects bad arguments', async () => {
     const { entries, now } = fakeEntries([0.25, 5], [], { factor: 1 });
-    const result = measurePaired(entries, plan, 4, now);
+    const result = await measurePaired(entries, plan, 4, now);
     // 40 ms per entry over 4 rounds: 10 ms samples.
     expect(result.timings.map((t) => t.callsPerSample)).toEqual([40, 2]);
-    expect(() => measurePaired([], plan, 3, now)).toThrow(/at least one entry/);
-    expect(() => measurePaired(entries, plan, 0, now)).toThrow(/rounds >= 1/);
+    await expect(measurePaired([], plan, 3, now)).rejects.toThrow(/at least one entry/);
+    await expect(measurePaired(entries, plan, 0, now)).rejects.toThrow(/rounds >= 1/);
+  });
+
+  it('awaits entries that return promises, timing until they settle', async () => {
+    let t = 0;
+    const now = () => t;
+    const entries: PairedEntry[] = [
+      { name: 'sync', fn: () => void (t += 2) },
+      {
+        name: 'async',
+        fn: () =>
+          new Promise<void>((resolve) =>
+            setImmediate(() => {
+              t += 1;
+              resolve();
+            }),
+          ),
+      },
+    ];
+    const result = await measurePaired(entries, plan, 3, now);
+    expect(result.timings.map((x) => x.stats.median)).toEqual([2, 1]);
+    expect(result.speedups).toEqual([1, 2]);
   });
 });

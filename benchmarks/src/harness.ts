@@ -104,7 +104,8 @@ export interface PairedEntry {
   name: string;
   /** Runs before each of this entry's samples, untimed (for example `setNumThreads`). */
   before?: () => void;
-  fn: () => void;
+  /** The call; a returned promise is awaited (and timed). */
+  fn: Timed;
 }
 
 /** Samples of {@link measurePaired}: one timing per entry and the per-round ratios against entry 0. */
@@ -123,11 +124,18 @@ export interface PairedTiming {
  * all entries alike. The speedup of entry i over entry 0 is the median of its per-round ratios, which is far
  * steadier on a noisy host than a ratio of two medians taken minutes apart. `plan.budgetMs` is per entry.
  */
-export function measurePaired(entries: readonly PairedEntry[], plan: TimingPlan, rounds: number, now: () => number = () => performance.now()): PairedTiming {
+export async function measurePaired(
+  entries: readonly PairedEntry[],
+  plan: TimingPlan,
+  rounds: number,
+  now: () => number = () => performance.now(),
+): Promise<PairedTiming> {
   if (entries.length === 0) throw new Error('measurePaired: expected at least one entry but received none');
   if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`measurePaired: expected rounds >= 1 but received ${rounds}`);
   const callsPerSample: number[] = [];
   const warmupCalls: number[] = [];
+  // Entries whose first call returned a promise are awaited; the others run without an await per call.
+  const isAsync: boolean[] = [];
   for (const entry of entries) {
     entry.before?.();
     const warmStart = now();
@@ -135,7 +143,9 @@ export function measurePaired(entries: readonly PairedEntry[], plan: TimingPlan,
     let calls = 0;
     do {
       const t0 = now();
-      entry.fn();
+      const r = entry.fn();
+      if (calls === 0) isAsync.push(isThenable(r));
+      if (isThenable(r)) await r;
       estimate = Math.min(estimate, now() - t0);
       calls++;
     } while (now() - warmStart < plan.warmupMs / entries.length || calls < 2);
@@ -151,7 +161,11 @@ export function measurePaired(entries: readonly PairedEntry[], plan: TimingPlan,
       const calls = callsPerSample[i] as number;
       entry.before?.();
       const t0 = now();
-      for (let c = 0; c < calls; c++) entry.fn();
+      if (isAsync[i]) {
+        for (let c = 0; c < calls; c++) await entry.fn();
+      } else {
+        for (let c = 0; c < calls; c++) entry.fn();
+      }
       (samples[i] as number[]).push((now() - t0) / calls);
     }
   }

@@ -3,7 +3,7 @@
  * `failed` with its error), logs one progress line, and optionally checks the first call's output.
  */
 import type { Agreement } from './data.js';
-import { type Timed, type TimingPlan, gflops, measure } from './harness.js';
+import { type Timed, type TimingPlan, gflops, measure, measurePaired } from './harness.js';
 import type { Measurement, SuiteContext } from './types.js';
 
 /** The identifying part of a measurement. */
@@ -104,4 +104,59 @@ export function fmtMs(ms: number): string {
 /** `1.23x` or `-`. */
 export function ratio(value: number | undefined): string {
   return value === undefined ? '-' : `${value.toFixed(2)}x`;
+}
+
+/** One implementation of a {@link timePaired} comparison. */
+export interface PairedImpl {
+  impl: string;
+  fn: Timed;
+  /** Runs before each of this implementation's samples, untimed. */
+  before?: () => void;
+}
+
+/** The result of {@link timePaired}: one measurement per implementation and each one's paired speedup over the first. */
+export interface PairedResult {
+  measurements: Measurement[];
+  /** speedups[i]: median over rounds of (time of impls[0]) / (time of impls[i]); undefined when the run failed. */
+  speedups: (number | undefined)[];
+}
+
+/** Interleaved rounds per paired comparison (full plan); quick plans take 3. */
+export const PAIRED_ROUNDS = 11;
+
+/**
+ * Times several implementations of one case in interleaved rounds ({@link measurePaired}) and records them as
+ * measurements with impl `paired:<impl>`; never throws (a failure is recorded on every implementation).
+ */
+export async function timePaired(ctx: SuiteContext, info: Omit<CaseInfo, 'impl'>, impls: readonly PairedImpl[]): Promise<PairedResult> {
+  (globalThis as { gc?: () => void }).gc?.();
+  const rounds = ctx.quick || ctx.plan.budgetMs < 100 ? 3 : PAIRED_ROUNDS;
+  try {
+    const paired = await measurePaired(
+      impls.map((p) => ({ name: p.impl, fn: p.fn, ...(p.before === undefined ? {} : { before: p.before }) })),
+      ctx.plan,
+      rounds,
+    );
+    const measurements: Measurement[] = paired.timings.map((t, i) => ({
+      ...info,
+      impl: `paired:${(impls[i] as PairedImpl).impl}`,
+      status: 'ok',
+      samplesMs: t.samplesMs,
+      callsPerSample: t.callsPerSample,
+      warmupCalls: t.warmupCalls,
+      stats: t.stats,
+      gflops: gflops(info.flops, t.stats.median),
+      params: { ...info.params, rounds, speedupOverFirst: paired.speedups[i] as number },
+    }));
+    ctx.log(
+      `[${info.suite}] ${info.case} paired t${info.threads}: ` +
+        impls.map((p, i) => `${p.impl} ${(paired.timings[i]?.stats.median ?? 0).toFixed(3)} ms`).join(', ') +
+        `; speedups over ${impls[0]?.impl}: ${paired.speedups.slice(1).map((s) => s.toFixed(2)).join(', ')}`,
+    );
+    return { measurements, speedups: paired.speedups };
+  } catch (error) {
+    const reason = describeError(error);
+    ctx.log(`[${info.suite}] ${info.case} paired t${info.threads}: FAILED ${reason}`);
+    return { measurements: impls.map((p) => ({ ...info, impl: `paired:${p.impl}`, status: 'failed' as const, reason })), speedups: impls.map(() => undefined) };
+  }
 }

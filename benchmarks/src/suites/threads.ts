@@ -159,7 +159,7 @@ export async function runThreadsSuite(ctx: SuiteContext): Promise<SuiteResult> {
       let paired;
       const ticksBefore = readCpuTicks();
       try {
-        paired = measurePaired(
+        paired = await measurePaired(
           [1, 2].map((threads) => ({ name: `t${threads}`, before: () => setNumThreads(threads), fn: c.run })),
           ctx.plan,
           rounds,
