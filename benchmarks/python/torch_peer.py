@@ -5,6 +5,11 @@ Models (CIFAR-style, He et al. 2016, adapted to one input channel):
   resnet20  3 stages x 3 basic blocks, 16/32/64 channels, 272,186 trainable parameters
   resnet56  3 stages x 9 basic blocks, 855,482 trainable parameters
   plain20   resnet20 without the shortcuts (269,434 parameters: no projection shortcuts either)
+  mobilenetV2  MobileNet-V2 (Sandler et al. 2018) at width 1 for 28x28, as @amc/zoo builds it: stride-1 stem conv3x3
+            32 + BN + ReLU6; 17 inverted residuals [t, c, n, s] = [1,16,1,1] [6,24,2,1] [6,32,3,2] [6,64,4,2]
+            [6,96,3,1] [6,160,3,1] [6,320,1,1] (1x1 expand + BN + ReLU6 when t > 1, 3x3 depthwise + BN + ReLU6,
+            1x1 project + BN, residual add when stride 1 and the channels match); 1x1 conv 1280 + BN + ReLU6, global
+            average pool, Linear(1280, 10). Convs have no bias.
 Stem: conv3x3(1->16, no bias) + BN + ReLU. Block: conv3x3-BN-ReLU-conv3x3-BN, + shortcut, ReLU; the first block
 of stages 2 and 3 has stride 2 and a 1x1 stride-2 conv (no bias) + BN projection shortcut ("option B").
 Head: global average pool, Linear(64, 10). BatchNorm eps 1e-5, momentum 0.1 (PyTorch convention).
@@ -27,11 +32,60 @@ import time
 EXIT_MISSING_TORCH = 3
 
 MODELS = {
-    # name: (blocks per stage, shortcuts)
+    # name: (blocks per stage, shortcuts); None for the models with their own builder
     "plain20": (3, False),
     "resnet20": (3, True),
     "resnet56": (9, True),
+    "mobilenetV2": None,
 }
+
+# MobileNet-V2 for 28x28 (the settings of @amc/zoo's mobilenet-v2.ts): [expansion, channels, repeats, stride].
+MOBILENET_V2_SETTINGS = [(1, 16, 1, 1), (6, 24, 2, 1), (6, 32, 3, 2), (6, 64, 4, 2), (6, 96, 3, 1), (6, 160, 3, 1), (6, 320, 1, 1)]
+
+
+def build_mobilenet_v2(torch):
+    nn = torch.nn
+
+    def conv_bn(cin, cout, k, stride, groups=1, act=True):
+        layers = [nn.Conv2d(cin, cout, k, stride=stride, padding=k // 2, groups=groups, bias=False), nn.BatchNorm2d(cout, eps=1e-5, momentum=0.1)]
+        if act:
+            layers.append(nn.ReLU6(inplace=True))
+        return nn.Sequential(*layers)
+
+    class InvertedResidual(nn.Module):
+        def __init__(self, cin, cout, t, stride):
+            super().__init__()
+            hidden = cin * t
+            layers = [conv_bn(cin, hidden, 1, 1)] if t != 1 else []
+            layers += [conv_bn(hidden, hidden, 3, stride, groups=hidden), conv_bn(hidden, cout, 1, 1, act=False)]
+            self.body = nn.Sequential(*layers)
+            self.residual = stride == 1 and cin == cout
+
+        def forward(self, x):
+            y = self.body(x)
+            return x + y if self.residual else y
+
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            blocks = [conv_bn(1, 32, 3, 1)]
+            cin = 32
+            for t, c, n, s in MOBILENET_V2_SETTINGS:
+                for r in range(n):
+                    blocks.append(InvertedResidual(cin, c, t, s if r == 0 else 1))
+                    cin = c
+            blocks.append(conv_bn(cin, 1280, 1, 1))
+            self.features = nn.Sequential(*blocks)
+            self.pool = nn.AdaptiveAvgPool2d(1)
+            self.fc = nn.Linear(1280, 10)
+            for m in self.modules():
+                if isinstance(m, nn.Conv2d):
+                    nn.init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu")
+
+        def forward(self, x):
+            return self.fc(torch.flatten(self.pool(self.features(x)), 1))
+
+    return Net()
 
 
 def parse_args(argv):
@@ -66,6 +120,8 @@ def cpu_name():
 
 
 def build_model(torch, name):
+    if name == "mobilenetV2":
+        return build_mobilenet_v2(torch)
     nn = torch.nn
     blocks_per_stage, shortcuts = MODELS[name]
 

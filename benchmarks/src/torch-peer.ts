@@ -14,7 +14,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 /** The models the peer can build. */
-export type TorchPeerModel = 'plain20' | 'resnet20' | 'resnet56';
+export type TorchPeerModel = 'plain20' | 'resnet20' | 'resnet56' | 'mobilenetV2';
 /** What the peer times. */
 export type TorchPeerMode = 'train' | 'infer' | 'both';
 

@@ -38,7 +38,7 @@ import {
 } from './training-report.js';
 
 /** The models of the suite: those the PyTorch peer can build too. */
-export const TRAINING_MODELS: readonly TorchPeerModel[] = ['resnet20', 'plain20', 'resnet56'];
+export const TRAINING_MODELS: readonly TorchPeerModel[] = ['resnet20', 'plain20', 'resnet56', 'mobilenetV2'];
 
 const INPUT_SHAPE = [28, 28, 1] as const;
 const NUM_CLASSES = 10;
@@ -389,7 +389,8 @@ async function main(): Promise<void> {
   };
   process.stdout.write(`${renderResultTables(record)}\n${notes.map((n) => `- ${n}`).join('\n')}\n`);
   if (values['no-write'] !== true) {
-    const base = path.join(outDir, `training-${slug}${quick ? '.quick' : ''}`);
+    // ResNet-20 (the issue's targets) keeps the plain name; other models get their own files.
+    const base = path.join(outDir, `training-${modelName === 'resnet20' ? '' : `${modelName}-`}${slug}${quick ? '.quick' : ''}`);
     const written = writeResults(base, record, renderTrainingMarkdown(record));
     log(`wrote ${written.json} and ${written.md} in ${record.durationS.toFixed(0)} s`);
   }
