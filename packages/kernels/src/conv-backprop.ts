@@ -14,7 +14,11 @@ import { callNative, callNativeAsync } from './call.js';
 import { checkGroups, checkNoOverlap, checkShape, checkTensor, shapeMismatch } from './conv-common.js';
 import { type Conv2DGeometry, type Conv2DGeometryOptions, resolveConv2dGeometry } from './conv-geometry.js';
 import { loadNative } from './load.js';
-import { checkOptions, outputBuffer } from './validate.js';
+import { checkOptions, outputBuffer, type OptionKeys } from './validate.js';
+
+const DEPTHWISE_CONV2_D_BACKPROP_OPTIONS_KEYS: OptionKeys<DepthwiseConv2DBackpropOptions> = { out: true, strides: true, padding: true, dilations: true };
+
+const CONV2_D_BACKPROP_OPTIONS_KEYS: OptionKeys<Conv2DBackpropOptions> = { groups: true, out: true, strides: true, padding: true, dilations: true };
 
 /** Options of {@link conv2dBackpropInput} and {@link conv2dBackpropFilter}: the forward conv's geometry and groups. */
 export interface Conv2DBackpropOptions extends Conv2DGeometryOptions {
@@ -44,7 +48,7 @@ function checkDy(op: string, dy: unknown, g: Conv2DGeometry, outChannels: number
 }
 
 function prepareInput(op: string, dy: unknown, filter: unknown, inputShape: unknown, options: unknown) {
-  const o = checkOptions<Conv2DBackpropOptions>(op, options);
+  const o = checkOptions<Conv2DBackpropOptions>(op, options, CONV2_D_BACKPROP_OPTIONS_KEYS);
   const f = checkTensor(op, 'filter', filter, 4, 'an HWIO filter [kh, kw, inChannels / groups, outChannels]');
   const shape = checkShape(op, 'inputShape', inputShape, 4, 'an NHWC shape [n, h, w, c]');
   const [kernelHeight, kernelWidth, , outChannels] = f.shape as [number, number, number, number];
@@ -58,7 +62,7 @@ function prepareInput(op: string, dy: unknown, filter: unknown, inputShape: unkn
 }
 
 function prepareFilter(op: string, input: unknown, dy: unknown, filterShape: unknown, options: unknown) {
-  const o = checkOptions<Conv2DBackpropOptions>(op, options);
+  const o = checkOptions<Conv2DBackpropOptions>(op, options, CONV2_D_BACKPROP_OPTIONS_KEYS);
   const x = checkTensor(op, 'input', input, 4, 'an NHWC tensor');
   const shape = checkShape(op, 'filterShape', filterShape, 4, 'an HWIO shape [kh, kw, inChannels / groups, outChannels]');
   const [kernelHeight, kernelWidth, , outChannels] = shape as [number, number, number, number];
@@ -72,7 +76,7 @@ function prepareFilter(op: string, input: unknown, dy: unknown, filterShape: unk
 }
 
 function prepareDepthwiseInput(op: string, dy: unknown, filter: unknown, inputShape: unknown, options: unknown) {
-  const o = checkOptions<DepthwiseConv2DBackpropOptions>(op, options);
+  const o = checkOptions<DepthwiseConv2DBackpropOptions>(op, options, DEPTHWISE_CONV2_D_BACKPROP_OPTIONS_KEYS);
   const f = checkTensor(op, 'filter', filter, 4, 'a depthwise filter [kh, kw, inChannels, multiplier]');
   const shape = checkShape(op, 'inputShape', inputShape, 4, 'an NHWC shape [n, h, w, c]');
   const [kernelHeight, kernelWidth, channels, multiplier] = f.shape as [number, number, number, number];
@@ -88,7 +92,7 @@ function prepareDepthwiseInput(op: string, dy: unknown, filter: unknown, inputSh
 }
 
 function prepareDepthwiseFilter(op: string, input: unknown, dy: unknown, filterShape: unknown, options: unknown) {
-  const o = checkOptions<DepthwiseConv2DBackpropOptions>(op, options);
+  const o = checkOptions<DepthwiseConv2DBackpropOptions>(op, options, DEPTHWISE_CONV2_D_BACKPROP_OPTIONS_KEYS);
   const x = checkTensor(op, 'input', input, 4, 'an NHWC tensor');
   const shape = checkShape(op, 'filterShape', filterShape, 4, 'a depthwise shape [kh, kw, inChannels, multiplier]');
   const [kernelHeight, kernelWidth, channels, multiplier] = shape as [number, number, number, number];

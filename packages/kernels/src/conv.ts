@@ -9,7 +9,9 @@ import { callNative, callNativeAsync } from './call.js';
 import { checkGroups, checkNoOverlap, checkTensor } from './conv-common.js';
 import { type Conv2DGeometryOptions, resolveConv2dGeometry } from './conv-geometry.js';
 import { loadNative } from './load.js';
-import { checkActivation, checkFloat32, checkOptions, outputBuffer } from './validate.js';
+import { checkActivation, checkFloat32, checkOptions, outputBuffer, type OptionKeys } from './validate.js';
+
+const CONV2_D_OPTIONS_KEYS: OptionKeys<Conv2DOptions> = { groups: true, bias: true, activation: true, out: true, strides: true, padding: true, dilations: true };
 
 export type { Conv2DGeometry, Conv2DGeometryOptions, Conv2DPadding } from './conv-geometry.js';
 export * from './depthwise.js';
@@ -32,7 +34,7 @@ export interface Conv2DOptions extends Conv2DGeometryOptions {
 }
 
 function prepare(op: string, input: unknown, filter: unknown, options: unknown): { native: Conv2DNativeOptions; shape: number[] } {
-  const o = checkOptions<Conv2DOptions>(op, options);
+  const o = checkOptions<Conv2DOptions>(op, options, CONV2_D_OPTIONS_KEYS);
   const x = checkTensor(op, 'input', input, 4, 'an NHWC tensor');
   const f = checkTensor(op, 'filter', filter, 4, 'an HWIO filter [kh, kw, inChannels / groups, outChannels]');
   const [kernelHeight, kernelWidth, , outChannels] = f.shape as [number, number, number, number];

@@ -4,7 +4,9 @@ import { callNative, callNativeAsync } from './call.js';
 import { checkNoOverlap, checkTensor, shapeMismatch } from './conv-common.js';
 import { type Conv2DGeometryOptions, resolveConv2dGeometry } from './conv-geometry.js';
 import { loadNative } from './load.js';
-import { checkActivation, checkFloat32, checkOptions, outputBuffer } from './validate.js';
+import { checkActivation, checkFloat32, checkOptions, outputBuffer, type OptionKeys } from './validate.js';
+
+const DEPTHWISE_CONV2_D_OPTIONS_KEYS: OptionKeys<DepthwiseConv2DOptions> = { bias: true, activation: true, out: true, strides: true, padding: true, dilations: true };
 
 /** Options of {@link depthwiseConv2d}. */
 export interface DepthwiseConv2DOptions extends Conv2DGeometryOptions {
@@ -22,7 +24,7 @@ function prepare(
   filter: unknown,
   options: unknown,
 ): { native: DepthwiseConv2DNativeOptions; shape: number[] } {
-  const o = checkOptions<DepthwiseConv2DOptions>(op, options);
+  const o = checkOptions<DepthwiseConv2DOptions>(op, options, DEPTHWISE_CONV2_D_OPTIONS_KEYS);
   const x = checkTensor(op, 'input', input, 4, 'an NHWC tensor');
   const f = checkTensor(op, 'filter', filter, 4, 'a depthwise filter [kh, kw, inChannels, multiplier]');
   const [kernelHeight, kernelWidth, channels, multiplier] = f.shape as [number, number, number, number];

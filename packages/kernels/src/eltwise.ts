@@ -8,7 +8,11 @@ import { ErrorCode, argumentError } from '@amc/core';
 import type { BinaryNativeOptions, UnaryNativeOptions } from './binding/eltwise.js';
 import { callNative, callNativeAsync } from './call.js';
 import { loadNative } from './load.js';
-import { checkFloat32, checkNumber, checkOptions, outputBuffer } from './validate.js';
+import { checkFloat32, checkNumber, checkOptions, outputBuffer, type OptionKeys } from './validate.js';
+
+const UNARY_OP_OPTIONS_KEYS: OptionKeys<UnaryOpOptions> = { alpha: true, out: true };
+
+const ELTWISE_OUT_OPTIONS_KEYS: OptionKeys<EltwiseOutOptions> = { out: true };
 
 /** Unary ops: `step` is tfjs's step (1 for x > 0, `alpha` otherwise, NaN kept). */
 export const UNARY_OPS = ['relu', 'relu6', 'step', 'neg', 'square', 'abs', 'sqrt', 'rsqrt'] as const;
@@ -38,7 +42,7 @@ function opCode<T extends readonly string[]>(op: string, list: T, value: unknown
 }
 
 function prepareUnary(op: string, name: unknown, x: unknown, options: unknown): UnaryNativeOptions {
-  const o = checkOptions<UnaryOpOptions>(op, options);
+  const o = checkOptions<UnaryOpOptions>(op, options, UNARY_OP_OPTIONS_KEYS);
   const code = opCode(op, UNARY_OPS, name);
   const xs = checkFloat32(op, 'x', x);
   const native: UnaryNativeOptions = { op: code, x: xs, out: outputBuffer(op, o.out, xs.length) };
@@ -67,7 +71,7 @@ export async function unaryOpAsync(name: UnaryOpName, x: Float32Array, options?:
 }
 
 function prepareBinary(op: string, name: unknown, a: unknown, b: unknown, options: unknown): BinaryNativeOptions {
-  const o = checkOptions<EltwiseOutOptions>(op, options);
+  const o = checkOptions<EltwiseOutOptions>(op, options, ELTWISE_OUT_OPTIONS_KEYS);
   const code = opCode(op, BINARY_OPS, name);
   const as = checkFloat32(op, 'a', a);
   const bs = checkFloat32(op, 'b', b);
@@ -107,7 +111,7 @@ export async function binaryOpAsync(name: BinaryOpName, a: Float32Array, b: Floa
 }
 
 function prepareGrad(op: string, dy: unknown, x: unknown, activation: unknown, options: unknown) {
-  const o = checkOptions<EltwiseOutOptions>(op, options);
+  const o = checkOptions<EltwiseOutOptions>(op, options, ELTWISE_OUT_OPTIONS_KEYS);
   const dys = checkFloat32(op, 'dy', dy);
   const xs = checkFloat32(op, 'x', x, dys.length);
   if (activation !== 'relu' && activation !== 'relu6') {
@@ -129,7 +133,7 @@ export function activationGrad(dy: Float32Array, x: Float32Array, activation: 'r
 }
 
 function prepareClipGrad(op: string, dy: unknown, x: unknown, min: unknown, max: unknown, options: unknown) {
-  const o = checkOptions<EltwiseOutOptions>(op, options);
+  const o = checkOptions<EltwiseOutOptions>(op, options, ELTWISE_OUT_OPTIONS_KEYS);
   const dys = checkFloat32(op, 'dy', dy);
   const xs = checkFloat32(op, 'x', x, dys.length);
   // Infinite bounds are allowed (a one-sided clip); NaN is not.

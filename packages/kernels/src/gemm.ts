@@ -2,7 +2,9 @@ import { type Activation, ErrorCode, argumentError } from '@amc/core';
 import { callNative, callNativeAsync } from './call.js';
 import { loadNative } from './load.js';
 import type { GemmNativeOptions } from './binding/gemm.js';
-import { MAX_ELEMENTS, checkActivation, checkBool, checkDims, checkFloat32, checkInt, checkNumber, checkOptions, outputBuffer } from './validate.js';
+import { MAX_ELEMENTS, checkActivation, checkBool, checkDims, checkFloat32, checkInt, checkNumber, checkOptions, outputBuffer, type OptionKeys } from './validate.js';
+
+const GEMM_OPTIONS_KEYS: OptionKeys<GemmOptions> = { transA: true, transB: true, alpha: true, beta: true, bias: true, activation: true, out: true };
 
 /** Options of {@link gemm}. */
 export interface GemmOptions {
@@ -26,7 +28,7 @@ export interface GemmOptions {
 export type GemmDims = readonly [m: number, n: number, k: number];
 
 function prepare(op: string, a: unknown, b: unknown, dims: GemmDims, options: unknown): GemmNativeOptions {
-  const o = checkOptions<GemmOptions>(op, options);
+  const o = checkOptions<GemmOptions>(op, options, GEMM_OPTIONS_KEYS);
   if (!Array.isArray(dims) || dims.length !== 3) {
     throw argumentError(ErrorCode.InvalidArgument, op, 'dims', 'an array [m, n, k]', dims);
   }

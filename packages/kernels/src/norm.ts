@@ -9,7 +9,11 @@ import type { BatchNormGradNativeOptions, BatchNormNativeOptions } from './bindi
 import { callNative, callNativeAsync } from './call.js';
 import { checkNoOverlap, checkTensor } from './conv-common.js';
 import { loadNative } from './load.js';
-import { allocateFloat32, checkActivation, checkBool, checkFloat32, checkNumber, checkOptions, outputBuffer } from './validate.js';
+import { allocateFloat32, checkActivation, checkBool, checkFloat32, checkNumber, checkOptions, outputBuffer, type OptionKeys } from './validate.js';
+
+const BATCH_NORM_OPTIONS_KEYS: OptionKeys<BatchNormOptions> = { gamma: true, beta: true, epsilon: true, training: true, mean: true, variance: true, activation: true, out: true };
+
+const BATCH_NORM_GRAD_OPTIONS_KEYS: OptionKeys<BatchNormGradOptions> = { gamma: true, mean: true, variance: true, epsilon: true, dx: true };
 
 /** Options of {@link batchNorm}. */
 export interface BatchNormOptions {
@@ -51,7 +55,7 @@ function channelsOf(op: string, x: { shape: number[] }): { rows: number; channel
 }
 
 function prepare(op: string, input: unknown, options: unknown): { native: BatchNormNativeOptions; shape: number[] } {
-  const o = checkOptions<BatchNormOptions>(op, options);
+  const o = checkOptions<BatchNormOptions>(op, options, BATCH_NORM_OPTIONS_KEYS);
   const x = checkTensor(op, 'x', input, -1, 'a tensor with channels last');
   const { rows, channels } = channelsOf(op, x);
   const training = checkBool(op, 'options.training', o.training, false);
@@ -140,7 +144,7 @@ export interface BatchNormGradResult {
 
 function prepareGrad(op: string, dyIn: unknown, xIn: unknown, options: unknown): { native: BatchNormGradNativeOptions; shape: number[] } {
   if (options === undefined) throw argumentError(ErrorCode.InvalidArgument, op, 'options', 'an object with mean and variance', options);
-  const o = checkOptions<BatchNormGradOptions>(op, options);
+  const o = checkOptions<BatchNormGradOptions>(op, options, BATCH_NORM_GRAD_OPTIONS_KEYS);
   const x = checkTensor(op, 'x', xIn, -1, 'a tensor with channels last');
   const dy = checkTensor(op, 'dy', dyIn, -1, 'a tensor with the shape of x');
   if (dy.shape.length !== x.shape.length || dy.shape.some((d, i) => d !== x.shape[i])) {

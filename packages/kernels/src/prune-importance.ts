@@ -6,7 +6,9 @@ import { callNative, callNativeAsync } from './call.js';
 import { loadNative } from './load.js';
 import type { ChannelImportanceNativeOptions, TopKNativeOptions } from './binding/prune.js';
 import { checkLength, checkTensor } from './prune-checks.js';
-import { checkFloat32, checkInt, checkOptions, allocateFloat32 } from './validate.js';
+import { checkFloat32, checkInt, checkOptions, allocateFloat32, type OptionKeys } from './validate.js';
+
+const CHANNEL_IMPORTANCE_OPTIONS_KEYS: OptionKeys<ChannelImportanceOptions> = { norm: true };
 
 /** The norm of {@link channelImportance}: sum of |w| or the square root of the sum of w^2. */
 export type ImportanceNorm = 'l1' | 'l2';
@@ -32,7 +34,7 @@ function prepareImportance(op: string, weights: unknown, axis: unknown, options:
       { operation: op, argument: 'axis', expected: `an integer in [${-rank}, ${rank})`, received: String(axis) },
     );
   }
-  const o = checkOptions<ChannelImportanceOptions>(op, options);
+  const o = checkOptions<ChannelImportanceOptions>(op, options, CHANNEL_IMPORTANCE_OPTIONS_KEYS);
   const norm = o.norm ?? 'l1';
   if (norm !== 'l1' && norm !== 'l2') {
     throw argumentError(ErrorCode.InvalidArgument, op, 'options.norm', "'l1' or 'l2'", o.norm);

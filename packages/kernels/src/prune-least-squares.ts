@@ -7,7 +7,9 @@ import { callNative, callNativeAsync } from './call.js';
 import { loadNative } from './load.js';
 import type { LeastSquaresNativeOptions } from './binding/prune.js';
 import { checkTensor } from './prune-checks.js';
-import { checkBool, checkNumber, checkOptions } from './validate.js';
+import { checkBool, checkNumber, checkOptions, type OptionKeys } from './validate.js';
+
+const LEAST_SQUARES_OPTIONS_KEYS: OptionKeys<LeastSquaresOptions> = { ridge: true, solver: true, fitIntercept: true };
 
 /** Solver choice of {@link leastSquares}. */
 export type LeastSquaresSolver = 'auto' | 'cholesky' | 'eigen';
@@ -67,7 +69,7 @@ function prepare(op: string, x: unknown, y: unknown, options: unknown): LeastSqu
   if (yRows !== rows) {
     throw argumentError(ErrorCode.ShapeMismatch, op, 'y.shape[0]', `${rows} rows (as x)`, yRows);
   }
-  const o = checkOptions<LeastSquaresOptions>(op, options);
+  const o = checkOptions<LeastSquaresOptions>(op, options, LEAST_SQUARES_OPTIONS_KEYS);
   const solver = o.solver ?? 'auto';
   if (!Object.prototype.hasOwnProperty.call(SOLVERS, solver)) {
     throw argumentError(ErrorCode.InvalidArgument, op, 'options.solver', "'auto', 'cholesky' or 'eigen'", o.solver);

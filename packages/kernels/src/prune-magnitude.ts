@@ -11,7 +11,9 @@ import { callNative, callNativeAsync } from './call.js';
 import { loadNative } from './load.js';
 import type { MagnitudeNativeOptions } from './binding/prune.js';
 import { checkDensity, checkLength } from './prune-checks.js';
-import { checkFloat32, checkOptions } from './validate.js';
+import { checkFloat32, checkOptions, type OptionKeys } from './validate.js';
+
+const MAGNITUDE_PRUNE_OPTIONS_KEYS: OptionKeys<MagnitudePruneOptions> = { out: true, mask: true };
 
 /** Result of {@link magnitudeThreshold}. */
 export interface MagnitudeThresholdResult {
@@ -76,7 +78,7 @@ export async function magnitudeThresholdAsync(weights: Float32Array, density: nu
 
 function preparePrune(op: string, weights: unknown, density: unknown, options: unknown): MagnitudeNativeOptions {
   const native = prepareThreshold(op, weights, density);
-  const o = checkOptions<MagnitudePruneOptions>(op, options);
+  const o = checkOptions<MagnitudePruneOptions>(op, options, MAGNITUDE_PRUNE_OPTIONS_KEYS);
   const n = native.weights.length;
   native.out = o.out === undefined ? new Float32Array(n) : checkFloat32(op, 'options.out', o.out, n);
   if (o.mask !== undefined) {

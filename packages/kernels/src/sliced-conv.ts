@@ -9,7 +9,9 @@ import { callNative, callNativeAsync } from './call.js';
 import { checkNoOverlap, checkTensor, shapeMismatch } from './conv-common.js';
 import { type Conv2DGeometryOptions, resolveConv2dGeometry } from './conv-geometry.js';
 import { loadNative } from './load.js';
-import { checkActivation, checkFloat32, checkIndexList, checkOptions, outputBuffer } from './validate.js';
+import { checkActivation, checkFloat32, checkIndexList, checkOptions, outputBuffer, type OptionKeys } from './validate.js';
+
+const SLICED_CONV2_D_OPTIONS_KEYS: OptionKeys<SlicedConv2DOptions> = { inputChannels: true, outputChannels: true, inputLayout: true, bias: true, activation: true, out: true, strides: true, padding: true, dilations: true };
 
 /** How the input of {@link slicedConv2d} holds its channels. */
 export type SlicedInputLayout = 'full' | 'compact';
@@ -44,7 +46,7 @@ export interface SlicedConv2DWeights {
 const LAYOUTS: readonly SlicedInputLayout[] = ['full', 'compact'];
 
 function prepareSliced(op: string, input: unknown, filter: unknown, options: unknown) {
-  const o = checkOptions<SlicedConv2DOptions>(op, options);
+  const o = checkOptions<SlicedConv2DOptions>(op, options, SLICED_CONV2_D_OPTIONS_KEYS);
   const x = checkTensor(op, 'input', input, 4, 'an NHWC tensor');
   const f = checkTensor(op, 'filter', filter, 4, 'the full HWIO filter [kh, kw, inChannels, outChannels]');
   const [kernelHeight, kernelWidth, filterIn, filterOut] = f.shape as [number, number, number, number];

@@ -9,7 +9,11 @@ import { type Conv2DGeometryOptions, resolveConv2dGeometry } from './conv-geomet
 import { loadNative } from './load.js';
 import type { SparseConv2dNativeOptions, SparseDenseNativeOptions } from './binding/sparse.js';
 import { type SparseFormat, type SparseMatrix, denseToSparse, nativeSparse, validateSparseMatrix } from './sparse-format.js';
-import { checkActivation, checkDims, checkFloat32, checkInt, checkOptions, outputBuffer } from './validate.js';
+import { checkActivation, checkDims, checkFloat32, checkInt, checkOptions, outputBuffer, type OptionKeys } from './validate.js';
+
+const SPARSE_DENSE_OPTIONS_KEYS: OptionKeys<SparseDenseOptions> = { bias: true, activation: true, out: true };
+
+const SPARSE_CONV2D_OPTIONS_KEYS: OptionKeys<SparseConv2dOptions> = { kernelSize: true, bias: true, activation: true, out: true, strides: true, padding: true, dilations: true };
 
 /** Options of {@link sparseConv2d}. */
 export interface SparseConv2dOptions extends Conv2DGeometryOptions {
@@ -72,7 +76,7 @@ export function filterToSparse(filter: FloatTensor, format: SparseFormat): Spars
 }
 
 function prepareConv(op: string, input: unknown, weights: unknown, options: unknown): [SparseConv2dNativeOptions, number[]] {
-  const o = checkOptions<SparseConv2dOptions>(op, options);
+  const o = checkOptions<SparseConv2dOptions>(op, options, SPARSE_CONV2D_OPTIONS_KEYS);
   const x = checkTensor(op, 'input', input, 4);
   const w = validateSparseMatrix(weights, 'weights', op);
   const size = o.kernelSize;
@@ -126,7 +130,7 @@ export async function sparseConv2dAsync(input: FloatTensor, weights: SparseMatri
 }
 
 function prepareDense(op: string, x: unknown, batch: unknown, weights: unknown, options: unknown): SparseDenseNativeOptions {
-  const o = checkOptions<SparseDenseOptions>(op, options);
+  const o = checkOptions<SparseDenseOptions>(op, options, SPARSE_DENSE_OPTIONS_KEYS);
   const w = validateSparseMatrix(weights, 'weights', op);
   checkInt(op, 'batch', batch);
   const n = batch as number;

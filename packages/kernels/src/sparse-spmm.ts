@@ -6,7 +6,9 @@ import { callNative, callNativeAsync } from './call.js';
 import { loadNative } from './load.js';
 import type { SpmmNativeOptions } from './binding/sparse.js';
 import { type SparseMatrix, nativeSparse, validateSparseMatrix } from './sparse-format.js';
-import { checkActivation, checkDims, checkFloat32, checkInt, checkOptions, outputBuffer } from './validate.js';
+import { checkActivation, checkDims, checkFloat32, checkInt, checkOptions, outputBuffer, type OptionKeys } from './validate.js';
+
+const SPMM_OPTIONS_KEYS: OptionKeys<SpmmOptions> = { bias: true, activation: true, out: true };
 
 /** Options of {@link spmm}. */
 export interface SpmmOptions {
@@ -19,7 +21,7 @@ export interface SpmmOptions {
 }
 
 function prepare(op: string, a: unknown, b: unknown, n: unknown, options: unknown): SpmmNativeOptions {
-  const o = checkOptions<SpmmOptions>(op, options);
+  const o = checkOptions<SpmmOptions>(op, options, SPMM_OPTIONS_KEYS);
   const weights = validateSparseMatrix(a, 'a', op);
   checkInt(op, 'n', n);
   const cols = n as number;

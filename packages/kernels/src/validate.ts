@@ -8,11 +8,25 @@ import type { NativeActivation } from './binding/types.js';
 /** Largest element count accepted for one buffer (2^31 - 1, the native index range). */
 export const MAX_ELEMENTS = 2 ** 31 - 1;
 
-/** Throws unless `value` is a plain (non-array, non-null) object or undefined; returns it or `{}`. */
-export function checkOptions<T extends object>(op: string, value: unknown, argument = 'options'): Partial<T> {
+/**
+ * Every key of an options type, each mapped to `true`: a literal of this type must name every option (the
+ * compiler rejects a missing or an extra key), so the list cannot drift from the interface.
+ */
+export type OptionKeys<T> = { readonly [K in keyof Required<T>]: true };
+
+/**
+ * Throws unless `value` is a plain (non-array, non-null) object or undefined whose keys are all in `keys` (a
+ * misspelt option, e.g. `out` where `dx` is meant, would otherwise be ignored silently); returns it or `{}`.
+ */
+export function checkOptions<T extends object>(op: string, value: unknown, keys: OptionKeys<T>, argument = 'options'): Partial<T> {
   if (value === undefined) return {};
   if (typeof value !== 'object' || value === null || Array.isArray(value) || ArrayBuffer.isView(value)) {
     throw argumentError(ErrorCode.InvalidArgument, op, argument, 'an options object', value);
+  }
+  for (const key of Object.keys(value)) {
+    if (!Object.prototype.hasOwnProperty.call(keys, key)) {
+      throw argumentError(ErrorCode.InvalidArgument, op, `${argument}.${key}`, `an option of ${op} (${Object.keys(keys).join(', ')})`, (value as Record<string, unknown>)[key]);
+    }
   }
   return value as Partial<T>;
 }
