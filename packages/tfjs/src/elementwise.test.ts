@@ -117,6 +117,8 @@ describe('amc-native elementwise and reduction kernels', () => {
         }
       }
       expectClose(await onBoth(() => tf[op](random([6, 5, 4, 3], 7))), 1e-5, `${op} all`);
+      // Reduced axis in the middle with 7 and 9 trailing columns: groups of four plus a tail.
+      expectClose(await onBoth(() => [tf[op](random([3, 5, 7], 8), 1), tf[op](random([2, 6, 3, 3], 9), [1])]), 1e-5, `${op} middle axis`);
     }
   });
 
