@@ -39,6 +39,26 @@ MODELS = {
     "mobilenetV2": None,
 }
 
+def classifier(torch, features, width):
+    """`features`, then global average pooling and Linear(width, 10); conv weights He-normal (fan_out)."""
+    nn = torch.nn
+
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.features = features
+            self.pool = nn.AdaptiveAvgPool2d(1)
+            self.fc = nn.Linear(width, 10)
+            for m in self.modules():
+                if isinstance(m, nn.Conv2d):
+                    nn.init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu")
+
+        def forward(self, x):
+            return self.fc(torch.flatten(self.pool(self.features(x)), 1))
+
+    return Net()
+
+
 # MobileNet-V2 for 28x28 (the settings of @amc/zoo's mobilenet-v2.ts): [expansion, channels, repeats, stride].
 MOBILENET_V2_SETTINGS = [(1, 16, 1, 1), (6, 24, 2, 1), (6, 32, 3, 2), (6, 64, 4, 2), (6, 96, 3, 1), (6, 160, 3, 1), (6, 320, 1, 1)]
 
@@ -65,58 +85,14 @@ def build_mobilenet_v2(torch):
             y = self.body(x)
             return x + y if self.residual else y
 
-    class Net(nn.Module):
-        def __init__(self):
-            super().__init__()
-            blocks = [conv_bn(1, 32, 3, 1)]
-            cin = 32
-            for t, c, n, s in MOBILENET_V2_SETTINGS:
-                for r in range(n):
-                    blocks.append(InvertedResidual(cin, c, t, s if r == 0 else 1))
-                    cin = c
-            blocks.append(conv_bn(cin, 1280, 1, 1))
-            self.features = nn.Sequential(*blocks)
-            self.pool = nn.AdaptiveAvgPool2d(1)
-            self.fc = nn.Linear(1280, 10)
-            for m in self.modules():
-                if isinstance(m, nn.Conv2d):
-                    nn.init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu")
-
-        def forward(self, x):
-            return self.fc(torch.flatten(self.pool(self.features(x)), 1))
-
-    return Net()
-
-
-def parse_args(argv):
-    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("--model", choices=sorted(MODELS), default="resnet20")
-    p.add_argument("--batch", type=int, default=128)
-    p.add_argument("--threads", type=int, default=1)
-    p.add_argument("--warmup", type=int, default=3, help="untimed steps before each repeat")
-    p.add_argument("--iters", type=int, default=10, help="timed steps per repeat")
-    p.add_argument("--repeats", type=int, default=5)
-    p.add_argument("--mode", choices=("train", "infer", "both"), default="both")
-    p.add_argument("--channels-last", action="store_true", help="NHWC (channels_last) model and inputs")
-    p.add_argument("--json", action="store_true", help="print one JSON line on stdout")
-    args = p.parse_args(argv)
-    for name in ("batch", "threads", "iters", "repeats"):
-        if getattr(args, name) < 1:
-            p.error("--%s must be at least 1" % name)
-    if args.warmup < 0:
-        p.error("--warmup must be at least 0")
-    return args
-
-
-def cpu_name():
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.lower().startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
+    blocks = [conv_bn(1, 32, 3, 1)]
+    cin = 32
+    for t, c, n, s in MOBILENET_V2_SETTINGS:
+        for r in range(n):
+            blocks.append(InvertedResidual(cin, c, t, s if r == 0 else 1))
+            cin = c
+    blocks.append(conv_bn(cin, 1280, 1, 1))
+    return classifier(torch, nn.Sequential(*blocks), 1280)
 
 
 def build_model(torch, name):
@@ -148,29 +124,15 @@ def build_model(torch, name):
                 out = out + (x if self.shortcut is None else self.shortcut(x))
             return self.relu(out)
 
-    class Net(nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.stem = nn.Sequential(nn.Conv2d(1, 16, 3, stride=1, padding=1, bias=False), bn(16), nn.ReLU(inplace=True))
-            layers = []
-            cin = 16
-            for stage, cout in enumerate((16, 32, 64)):
-                for i in range(blocks_per_stage):
-                    stride = 2 if (stage > 0 and i == 0) else 1
-                    layers.append(BasicBlock(cin, cout, stride))
-                    cin = cout
-            self.blocks = nn.Sequential(*layers)
-            self.pool = nn.AdaptiveAvgPool2d(1)
-            self.fc = nn.Linear(64, 10)
-            for m in self.modules():
-                if isinstance(m, nn.Conv2d):
-                    nn.init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu")
-
-        def forward(self, x):
-            x = self.blocks(self.stem(x))
-            return self.fc(torch.flatten(self.pool(x), 1))
-
-    return Net()
+    stem = nn.Sequential(nn.Conv2d(1, 16, 3, stride=1, padding=1, bias=False), bn(16), nn.ReLU(inplace=True))
+    layers = []
+    cin = 16
+    for stage, cout in enumerate((16, 32, 64)):
+        for i in range(blocks_per_stage):
+            stride = 2 if (stage > 0 and i == 0) else 1
+            layers.append(BasicBlock(cin, cout, stride))
+            cin = cout
+    return classifier(torch, nn.Sequential(stem, *layers), 64)
 
 
 def summarize(rates):

@@ -3,7 +3,7 @@
  * `failed` with its error), logs one progress line, and optionally checks the first call's output.
  */
 import type { Agreement } from './data.js';
-import { type Timed, type TimingPlan, gflops, measure, measurePaired } from './harness.js';
+import { QUICK_PLAN, type Timed, type TimingPlan, gflops, measure, measurePaired } from './harness.js';
 import type { Measurement, SuiteContext } from './types.js';
 
 /** The identifying part of a measurement. */
@@ -121,8 +121,10 @@ export interface PairedResult {
   speedups: (number | undefined)[];
 }
 
-/** Interleaved rounds per paired comparison (full plan); quick plans take 3. */
-export const PAIRED_ROUNDS = 11;
+/** Interleaved rounds per paired comparison: 11, or 3 in quick and smoke runs. */
+export function pairedRounds(ctx: Pick<SuiteContext, 'quick' | 'plan'>): number {
+  return ctx.quick || ctx.plan === QUICK_PLAN ? 3 : 11;
+}
 
 /**
  * Times several implementations of one case in interleaved rounds ({@link measurePaired}) and records them as
@@ -130,7 +132,7 @@ export const PAIRED_ROUNDS = 11;
  */
 export async function timePaired(ctx: SuiteContext, info: Omit<CaseInfo, 'impl'>, impls: readonly PairedImpl[]): Promise<PairedResult> {
   (globalThis as { gc?: () => void }).gc?.();
-  const rounds = ctx.quick || ctx.plan.budgetMs < 100 ? 3 : PAIRED_ROUNDS;
+  const rounds = pairedRounds(ctx);
   try {
     const paired = await measurePaired(
       impls.map((p) => ({ name: p.impl, fn: p.fn, ...(p.before === undefined ? {} : { before: p.before }) })),

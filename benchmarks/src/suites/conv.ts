@@ -29,13 +29,13 @@ function filterShape(layer: ConvLayer): number[] {
   return layer.kind === 'depthwise' ? [layer.kernel, layer.kernel, layer.inChannels, 1] : [layer.kernel, layer.kernel, layer.inChannels, layer.outChannels];
 }
 
-/** The per-layer operands of a conv case, NHWC/HWIO, plus what onnxruntime needs. */
-interface ConvOperands {
+/** The per-layer operands of a conv case, NHWC/HWIO (seeded by layer and batch). */
+export interface ConvOperands {
   input: FloatTensor;
   filter: FloatTensor;
 }
 
-function makeOperands(layer: ConvLayer, batch: number): ConvOperands {
+export function makeOperands(layer: ConvLayer, batch: number): ConvOperands {
   const rng = rngFor(`conv/${layer.id}/${batch}`);
   const inputShape = [batch, layer.inHeight, layer.inWidth, layer.inChannels];
   const fShape = filterShape(layer);

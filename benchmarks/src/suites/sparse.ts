@@ -25,7 +25,7 @@ export const BCSR_TARGET_SPEEDUP = 10;
 
 /** The two sparse formats: CSR on unstructured pruning, 4x1 block-CSR on block pruning. */
 export const FORMATS = ['csr', 'bcsr'] as const;
-type Format = (typeof FORMATS)[number];
+export type Format = (typeof FORMATS)[number];
 
 /** The three sparse problem kinds: SpMM (feature-major), NHWC convolution, batch-major dense layer. */
 export type SparseKind = 'spmm' | 'sparse-conv' | 'sparse-dense';
@@ -35,12 +35,14 @@ export function sparseCaseId(kind: SparseKind, layerId: string, batch: number, s
   return `${kind}:${layerId}/b${batch}` + (sparsity === undefined ? '' : `/s${sparsity}`);
 }
 
-function prune(format: Format, label: string, dense: Float32Array, rows: number, cols: number, sparsity: number): Float32Array {
+/** `dense` pruned for `format` (unstructured for CSR, whole 4x1 blocks for block-CSR), seeded by `label`. */
+export function prune(format: Format, label: string, dense: Float32Array, rows: number, cols: number, sparsity: number): Float32Array {
   const rng = rngFor(`${label}/${format}/${sparsity}`);
   return format === 'csr' ? pruneUnstructured(rng, dense, sparsity) : pruneBlocks(rng, dense, rows, cols, sparsity, 4);
 }
 
-function toSparse(format: Format, dense: Float32Array, rows: number, cols: number): SparseMatrix {
+/** `dense` in `format`. */
+export function toSparse(format: Format, dense: Float32Array, rows: number, cols: number): SparseMatrix {
   return format === 'csr' ? denseToCsr(dense, rows, cols) : denseToBlockCsr(dense, rows, cols);
 }
 

@@ -5,25 +5,20 @@
  * differ by more than the effect measured. A streaming probe in the same suite gives the machine's own ceiling
  * for memory-bound work. The peers' scaling (numpy, onnxruntime) is read from the earlier suites for reference.
  */
-import type { FloatTensor } from '@amc/core';
-import { type SparseMatrix, activationGrad, conv2d, denseToBlockCsr, denseToCsr, gemm, setNumThreads, spmm } from '../amc.js';
-import { pruneBlocks, pruneUnstructured, randomArray, rngFor } from '../data.js';
+import { activationGrad, conv2d, gemm, setNumThreads, spmm } from '../amc.js';
+import { randomArray, rngFor } from '../data.js';
 import { QUICK_PLAN, gflops, measurePaired } from '../harness.js';
 import { readCpuTicks, stealPercent } from '../machine.js';
-import { findOk, fmt, fmtMs, ratio, speedup } from '../record.js';
+import { findOk, fmt, fmtMs, pairedRounds, ratio, speedup } from '../record.js';
 import { type ConvLayer, describeLayer, gemmProblem, layerById, layerMacs } from '../shapes.js';
 import { median } from '../stats.js';
 import { SPMM_THREADS_LAYER, THREADS_CONV_LAYERS } from '../suite-layers.js';
 import type { Measurement, SuiteContext, SuiteResult, TargetResult } from '../types.js';
-import { convCaseId } from './conv.js';
-import { sparseCaseId } from './sparse.js';
+import { convCaseId, makeOperands } from './conv.js';
+import { FORMATS, type Format, prune, sparseCaseId, toSparse } from './sparse.js';
 
 /** Required 2-thread / 1-thread speedup on large problems. */
 export const THREADS_TARGET_SPEEDUP = 1.8;
-
-/** Interleaved rounds per problem: full and quick. */
-const FULL_ROUNDS = 11;
-const QUICK_ROUNDS = 3;
 
 /** Floats per array of the streaming probe: 64 MiB each, far beyond the caches. */
 const STREAM_FLOATS = 16 << 20;
@@ -52,11 +47,7 @@ function gemmCase(n: number): ThreadsCase {
 
 function convCase(id: string, batch: number): ThreadsCase {
   const layer = layerById(id) as ConvLayer;
-  const rng = rngFor(`threads/conv/${id}/${batch}`);
-  const inputShape = [batch, layer.inHeight, layer.inWidth, layer.inChannels];
-  const filterShape = [layer.kernel, layer.kernel, layer.inChannels, layer.outChannels];
-  const input: FloatTensor = { data: randomArray(rng, inputShape.reduce((x, y) => x * y, 1)), shape: inputShape };
-  const filter: FloatTensor = { data: randomArray(rng, filterShape.reduce((x, y) => x * y, 1)), shape: filterShape };
+  const { input, filter } = makeOperands(layer, batch);
   const probe = conv2d(input, filter, { strides: layer.stride, padding: 'same' });
   const out = new Float32Array(probe.data.length);
   const macs = layerMacs(layer, batch);
@@ -74,10 +65,13 @@ function convCase(id: string, batch: number): ThreadsCase {
 function spmmCases(id: string, batch: number, sparsity: number): ThreadsCase[] {
   const layer = layerById(id);
   const { m, k, n } = gemmProblem(layer, batch);
-  const rng = rngFor(`threads/spmm/${id}/${batch}`);
+  // The sparse suite's operands for this problem (same seeds).
+  const label = `spmm/${id}/${batch}`;
+  const rng = rngFor(label);
   const weights = randomArray(rng, m * k);
   const b = randomArray(rng, k * n);
   const params = { layer: id, shape: describeLayer(layer), batch, m, k, n };
+  const denseOut = new Float32Array(m * n);
   const dense: ThreadsCase = {
     suite: 'sparse',
     caseId: sparseCaseId('spmm', id, batch),
@@ -85,15 +79,10 @@ function spmmCases(id: string, batch: number, sparsity: number): ThreadsCase[] {
     flops: 2 * m * k * n,
     params,
     peers: [],
-    run: (() => {
-      const out = new Float32Array(m * n);
-      return () => void gemm(weights, b, [m, n, k], { out });
-    })(),
+    run: () => void gemm(weights, b, [m, n, k], { out: denseOut }),
   };
-  const sparse = (format: 'csr' | 'bcsr'): ThreadsCase => {
-    const pruneRng = rngFor(`threads/spmm/${id}/${batch}/${format}`);
-    const pruned = format === 'csr' ? pruneUnstructured(pruneRng, weights, sparsity) : pruneBlocks(pruneRng, weights, m, k, sparsity, 4);
-    const matrix: SparseMatrix = format === 'csr' ? denseToCsr(pruned, m, k) : denseToBlockCsr(pruned, m, k);
+  const sparse = (format: Format): ThreadsCase => {
+    const matrix = toSparse(format, prune(format, label, weights, m, k, sparsity), m, k);
     const out = new Float32Array(m * n);
     return {
       suite: 'sparse',
@@ -105,7 +94,7 @@ function spmmCases(id: string, batch: number, sparsity: number): ThreadsCase[] {
       run: () => void spmm(matrix, b, n, { out }),
     };
   };
-  return [dense, sparse('csr'), sparse('bcsr')];
+  return [dense, ...FORMATS.map(sparse)];
 }
 
 function streamCase(floats: number): ThreadsCase {
@@ -139,7 +128,7 @@ export async function runThreadsSuite(ctx: SuiteContext): Promise<SuiteResult> {
     return { name: 'threads', title, description, measurements: [], targets: [], tables: [], notes: ['This run did not include both 1 and 2 threads.'], durationS: 0 };
   }
   const quick = ctx.quick || ctx.plan === QUICK_PLAN;
-  const rounds = quick ? QUICK_ROUNDS : FULL_ROUNDS;
+  const rounds = pairedRounds(ctx);
   const builders: (() => ThreadsCase[])[] = [
     () => [streamCase(quick ? STREAM_FLOATS / 16 : STREAM_FLOATS)],
     () => [gemmCase(1024)],

@@ -16,7 +16,6 @@
 #include <algorithm>
 #include <atomic>
 #include <cstring>
-#include <numeric>
 #include <string>
 #include <vector>
 
@@ -209,12 +208,10 @@ Status Conv2DBackpropFilter(const Conv2DBackpropFilterArgs& a) {
   // Runs of kRun pixels: their band rows and dy rows stay in L1 across every tap and channel block, unless dy's
   // row stride is a multiple of 1 KiB (out channels a multiple of 256): the run's rows then fall into at most 4
   // of the 64 L1 sets and evict each other on every tap and channel block. Such layers copy each nr-column
-  // slice of dy into a contiguous buffer once per run (MobileNet-V2's 320 -> 1280 head: 50-57 -> 61-72 GFLOP/s
+  // slice of dy into a contiguous buffer once per run (MobileNet-V2's 320 -> 1280 head: 49-59 -> 57-74 GFLOP/s
   // on one Zen 3 core; narrower strides measured no gain, and small-input-channel layers lose).
   constexpr int64_t kRun = 128;
-  const int64_t stride_lines = a.out_channels * static_cast<int64_t>(sizeof(float)) / 64;
-  const bool pack_dy = a.out_channels > uk.nr && (a.out_channels * static_cast<int64_t>(sizeof(float))) % 64 == 0 &&
-                       64 / std::gcd<int64_t>(stride_lines, 64) <= 4;
+  const bool pack_dy = a.out_channels > uk.nr && a.out_channels % 256 == 0;
   for (int64_t group = 0; group < a.groups; ++group) {
     conv::ConvEngineProblem p = conv::ForwardProblem(g, a.input, tap_dy, tap_dx);
     p.kc = cin_g;
@@ -248,19 +245,13 @@ Status Conv2DBackpropFilter(const Conv2DBackpropFilterArgs& a) {
               // This run's nr-column slice of dy, contiguous: rows a.out_channels floats apart would share a few
               // L1 sets (a multiple of 1 KiB apart) and miss on every tap and channel block.
               const int64_t cols = std::min<int64_t>(uk.nr, cout_g - co0);
-              if (cols == uk.nr && uk.nr % 4 == 0) {
-                // nr is a multiple of 4 in every variant: 16-byte moves, no call per row.
-                for (int64_t i = 0; i < run; ++i) {
-                  const float* src = dy + i * a.out_channels + co0;
-                  float* dst = dy_slice + i * uk.nr;
-                  for (int j = 0; j < uk.nr; j += 4) _mm_storeu_ps(dst + j, _mm_loadu_ps(src + j));
-                }
-              } else {
-                for (int64_t i = 0; i < run; ++i) {
-                  float* dst = dy_slice + i * uk.nr;
-                  std::memcpy(dst, dy + i * a.out_channels + co0, sizeof(float) * cols);
-                  std::fill(dst + cols, dst + uk.nr, 0.0f);
-                }
+              for (int64_t i = 0; i < run; ++i) {
+                const float* src = dy + i * a.out_channels + co0;
+                float* dst = dy_slice + i * uk.nr;
+                int64_t j = 0;
+                for (; j + 4 <= cols; j += 4) _mm_storeu_ps(dst + j, _mm_loadu_ps(src + j));
+                for (; j < cols; ++j) dst[j] = src[j];
+                for (; j < uk.nr; ++j) dst[j] = 0.0f;
               }
               b = dy_slice;
               b_stride = uk.nr;
