@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ErrorCode, Rng } from '@amc/core';
 import { describe, expect, it } from 'vitest';
+import { expectCode } from '@amc/testing';
 import { DDPG_DEFAULTS, DdpgAgent, type DdpgAgentOptions } from './index.js';
-import { expectCode } from './test-utils.js';
 
 /**
  * A continuous-control task with a known optimum: the state is uniform in [0, 1]^3, the episode is one step, the

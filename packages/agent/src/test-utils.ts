@@ -1,21 +1,6 @@
 /**
  * Helpers of the agent tests (not exported from the package).
  */
-import { AmcError } from '@amc/core';
-import { expect } from 'vitest';
-
-/** Runs `fn` and checks it throws an AmcError with `code` (and a message matching `text`). */
-export function expectCode(fn: () => unknown, code: string, text?: RegExp): void {
-  try {
-    fn();
-  } catch (e) {
-    expect(AmcError.isInstance(e), String(e)).toBe(true);
-    expect((e as AmcError).code).toBe(code);
-    if (text !== undefined) expect((e as AmcError).message).toMatch(text);
-    return;
-  }
-  throw new Error(`expected an AmcError ${code}`);
-}
 
 /** erfc(x), Numerical Recipes' Chebyshev fit (fractional error < 1.2e-7 everywhere). */
 export function erfc(x: number): number {

@@ -1,7 +1,8 @@
 import { ErrorCode, Rng } from '@amc/core';
 import { describe, expect, it } from 'vitest';
+import { expectCode } from '@amc/testing';
 import { truncatedNormal } from './index.js';
-import { expectCode, truncatedCdf, truncatedMoments } from './test-utils.js';
+import { truncatedCdf, truncatedMoments } from './test-utils.js';
 
 const SEED = 20240611;
 

@@ -1,7 +1,7 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AmcError, ErrorCode, type ErrorCodeValue } from '@amc/core';
+import { ErrorCode } from '@amc/core';
 import { loadModel, readModelMetadata } from '@amc/tfjs';
 import { createModel, type ModelName } from '@amc/zoo';
 import * as tf from '@tensorflow/tfjs-core';
@@ -18,6 +18,7 @@ import {
   type Graph,
   type GraphNode,
 } from './index.js';
+import { expectCode, expectCodeAsync } from '@amc/testing';
 
 let dir: string;
 
@@ -31,28 +32,6 @@ afterAll(async () => {
 
 type Sym = tfl.SymbolicTensor;
 const L = tfl.layers;
-
-function expectCode(fn: () => unknown, code: ErrorCodeValue, ...fragments: string[]): void {
-  let error: unknown;
-  try {
-    fn();
-  } catch (e) {
-    error = e;
-  }
-  expect(AmcError.isInstance(error), `expected an AmcError, got ${String(error)}`).toBe(true);
-  expect((error as AmcError).code).toBe(code);
-  for (const f of fragments) expect((error as AmcError).message).toContain(f);
-}
-
-async function expectCodeAsync(promise: Promise<unknown>, code: ErrorCodeValue, ...fragments: string[]): Promise<void> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(AmcError.isInstance(error), `expected an AmcError, got ${String(error)}`).toBe(true);
-  expect((error as AmcError).code).toBe(code);
-  for (const f of fragments) expect((error as AmcError).message).toContain(f);
-}
 
 /** Random inputs for every model input (batch 2), from a fixed seed. */
 function randomInputs(model: tfl.LayersModel, seed = 7): tf.Tensor[] {

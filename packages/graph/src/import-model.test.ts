@@ -1,8 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@amc/tfjs';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { AmcError, ErrorCode, type ErrorCodeValue } from '@amc/core';
+import { ErrorCode } from '@amc/core';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { expectCode } from '@amc/testing';
 import { Graph, SUPPORTED_LAYER_CLASSES, importModel, refreshNodeStats, type GraphNode } from './index.js';
 
 beforeAll(async () => {
@@ -11,20 +12,6 @@ beforeAll(async () => {
 
 type Sym = tfl.SymbolicTensor;
 const L = tfl.layers;
-
-function expectCode(fn: () => unknown, code: ErrorCodeValue, ...fragments: string[]): AmcError {
-  let error: unknown;
-  try {
-    fn();
-  } catch (e) {
-    error = e;
-  }
-  expect(AmcError.isInstance(error), `expected an AmcError, got ${String(error)}`).toBe(true);
-  const e = error as AmcError;
-  expect(e.code).toBe(code);
-  for (const f of fragments) expect(e.message).toContain(f);
-  return e;
-}
 
 function of<K extends GraphNode['kind']>(node: GraphNode, kind: K): Extract<GraphNode, { kind: K }> {
   expect(node.kind).toBe(kind);

@@ -4,8 +4,9 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { saveModel } from '@amc/tfjs';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { AmcError, ErrorCode, type ErrorCodeValue } from '@amc/core';
+import { ErrorCode } from '@amc/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expectCodeAsync } from '@amc/testing';
 import { findGroups, importModel, loadGraph, weightEntries } from './index.js';
 
 let dir: string;
@@ -20,16 +21,6 @@ afterAll(async () => {
 
 type Sym = tfl.SymbolicTensor;
 const L = tfl.layers;
-
-async function expectCode(promise: Promise<unknown>, code: ErrorCodeValue, ...fragments: string[]): Promise<void> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(AmcError.isInstance(error), `expected an AmcError, got ${String(error)}`).toBe(true);
-  expect((error as AmcError).code).toBe(code);
-  for (const f of fragments) expect((error as AmcError).message).toContain(f);
-}
 
 function residualModel(): tfl.LayersModel {
   const x = tfl.input({ shape: [6, 6, 2], name: 'input' });
@@ -69,21 +60,21 @@ describe('loadGraph', () => {
   });
 
   it('gives coded errors for missing, corrupt and unsupported files', async () => {
-    await expectCode(loadGraph(''), ErrorCode.InvalidArgument, 'loadGraph', 'path');
-    await expectCode(loadGraph(join(dir, 'absent')), ErrorCode.Io, 'model.json');
+    await expectCodeAsync(loadGraph(''), ErrorCode.InvalidArgument, 'loadGraph', 'path');
+    await expectCodeAsync(loadGraph(join(dir, 'absent')), ErrorCode.Io, 'model.json');
 
     const notJson = join(dir, 'not-json');
     await saveModel(residualModel(), notJson);
     await writeFile(join(notJson, 'model.json'), '{ this is not json');
-    await expectCode(loadGraph(notJson), ErrorCode.Io, 'not valid JSON');
+    await expectCodeAsync(loadGraph(notJson), ErrorCode.Io, 'not valid JSON');
 
     const noTopology = join(dir, 'no-topology.json');
     await writeFile(noTopology, JSON.stringify({ weightsManifest: [] }));
-    await expectCode(loadGraph(noTopology), ErrorCode.InvalidArgument, 'modelTopology');
+    await expectCodeAsync(loadGraph(noTopology), ErrorCode.InvalidArgument, 'modelTopology');
 
     const noLayers = join(dir, 'no-layers.json');
     await writeFile(noLayers, JSON.stringify({ modelTopology: { class_name: 'Model', config: {} }, weightsManifest: [] }));
-    await expectCode(loadGraph(noLayers), ErrorCode.InvalidArgument, 'layer list');
+    await expectCodeAsync(loadGraph(noLayers), ErrorCode.InvalidArgument, 'layer list');
 
     // A class tfjs does not even know (a Keras Lambda) is named before tfjs tries to build it.
     const lambda = join(dir, 'lambda');
@@ -94,11 +85,11 @@ describe('loadGraph', () => {
     if (add === undefined) throw new Error('no add layer in the saved topology');
     add.class_name = 'Lambda';
     await writeFile(join(lambda, 'model.json'), JSON.stringify(json));
-    await expectCode(loadGraph(lambda), ErrorCode.UnsupportedLayer, 'layer "add"', 'Lambda', 'Conv2D');
+    await expectCodeAsync(loadGraph(lambda), ErrorCode.UnsupportedLayer, 'layer "add"', 'Lambda', 'Conv2D');
 
     const noWeights = join(dir, 'no-weights');
     await saveModel(residualModel(), noWeights);
     await rm(join(noWeights, 'weights.bin'));
-    await expectCode(loadGraph(noWeights), ErrorCode.Io, 'weights');
+    await expectCodeAsync(loadGraph(noWeights), ErrorCode.Io, 'weights');
   });
 });

@@ -1,7 +1,7 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AmcError, ErrorCode, type ErrorCodeValue, Rng } from '@amc/core';
+import { AmcError, ErrorCode, Rng } from '@amc/core';
 import { loadModel } from '@amc/tfjs';
 import { createModel } from '@amc/zoo';
 import * as tf from '@tensorflow/tfjs-core';
@@ -17,6 +17,7 @@ import {
   type Graph,
   type WeightSpec,
 } from './index.js';
+import { expectCode, expectCodeAsync } from '@amc/testing';
 
 let dir: string;
 let graph: Graph;
@@ -41,28 +42,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
-
-function expectCode(fn: () => unknown, code: ErrorCodeValue, ...fragments: string[]): void {
-  let error: unknown;
-  try {
-    fn();
-  } catch (e) {
-    error = e;
-  }
-  expect(AmcError.isInstance(error), `expected an AmcError, got ${String(error)}`).toBe(true);
-  expect((error as AmcError).code).toBe(code);
-  for (const f of fragments) expect((error as AmcError).message).toContain(f);
-}
-
-async function expectCodeAsync(promise: Promise<unknown>, code: ErrorCodeValue, ...fragments: string[]): Promise<void> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(AmcError.isInstance(error), `expected an AmcError, got ${String(error)}`).toBe(true);
-  expect((error as AmcError).code).toBe(code);
-  for (const f of fragments) expect((error as AmcError).message).toContain(f);
-}
 
 describe('encodeSparseWeights / decodeSparseWeights', () => {
   const specs: WeightSpec[] = [

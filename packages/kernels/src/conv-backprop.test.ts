@@ -1,4 +1,4 @@
-import { AmcError, type FloatTensor, Rng } from '@amc/core';
+import { type FloatTensor, Rng } from '@amc/core';
 import { describe, expect, it } from 'vitest';
 import {
   type Conv2DBackpropOptions,
@@ -19,6 +19,7 @@ import {
   referenceDepthwiseConv2dBackpropFilter,
   referenceDepthwiseConv2dBackpropInput,
 } from './reference/conv.js';
+import { expectCode } from '@amc/testing';
 import { TEST_SEED, expectClose, forEachIsa, randomArray } from './test-utils.js';
 
 function tensor(rng: Rng, shape: number[]): FloatTensor {
@@ -201,17 +202,7 @@ describe('conv2d gradients', () => {
       [() => depthwiseConv2dBackpropFilter(x, dy, [3, 3, 4, 1], same), 'AMC_SHAPE_MISMATCH', /dy\.shape/],
       [() => depthwiseConv2dBackpropFilter(x, dy, [3, 3, 5, 2], same), 'AMC_SHAPE_MISMATCH', /filterShape/],
     ];
-    for (const [run, code, message] of cases) {
-      let caught: unknown;
-      try {
-        run();
-      } catch (e) {
-        caught = e;
-      }
-      expect(AmcError.isInstance(caught), String(message)).toBe(true);
-      expect((caught as AmcError).code, String(message)).toBe(code);
-      expect((caught as AmcError).message).toMatch(message);
-    }
+    for (const [run, code, message] of cases) expectCode(run, code, message);
     // The same filter shape is valid once groups say each group sees 2 of the 4 input channels.
     expect(conv2dBackpropFilter(x, dy, [3, 3, 2, 8], { ...same, groups: 2 }).shape).toEqual([3, 3, 2, 8]);
     await expect(conv2dBackpropFilterAsync(x, dy, [3, 3, 4, 7], same)).rejects.toMatchObject({ code: 'AMC_SHAPE_MISMATCH' });

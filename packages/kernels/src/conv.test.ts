@@ -1,5 +1,6 @@
-import { AmcError, type FloatTensor, Rng } from '@amc/core';
+import { type FloatTensor, Rng } from '@amc/core';
 import { describe, expect, it } from 'vitest';
+import { expectCode } from '@amc/testing';
 import { type Conv2DOptions, conv2d, conv2dAsync } from './conv.js';
 import { referenceConv2d } from './reference/conv.js';
 import { loadNative } from './load.js';
@@ -131,17 +132,7 @@ describe('conv2d', () => {
       [() => conv2d(input, filter, { activation: 'gelu' as never }), 'AMC_INVALID_ARGUMENT', /activation/],
       [() => conv2d(input, filter, 'same' as never), 'AMC_INVALID_ARGUMENT', /options/],
     ];
-    for (const [run, code, message] of cases) {
-      let caught: unknown;
-      try {
-        run();
-      } catch (e) {
-        caught = e;
-      }
-      expect(AmcError.isInstance(caught), String(message)).toBe(true);
-      expect((caught as AmcError).code, String(message)).toBe(code);
-      expect((caught as AmcError).message).toMatch(message);
-    }
+    for (const [run, code, message] of cases) expectCode(run, code, message);
     await expect(conv2dAsync(input, filter, { groups: 3 })).rejects.toMatchObject({ code: 'AMC_INVALID_ARGUMENT' });
 
     // The addon re-validates every length and the geometry itself.

@@ -1,5 +1,6 @@
-import { AmcError, type FloatTensor, Rng } from '@amc/core';
+import { type FloatTensor, Rng } from '@amc/core';
 import { describe, expect, it } from 'vitest';
+import { expectCode } from '@amc/testing';
 import { type DepthwiseConv2DOptions, depthwiseConv2d, depthwiseConv2dAsync } from './depthwise.js';
 import { referenceDepthwiseConv2d } from './reference/conv.js';
 import { getNativeInfo } from './runtime.js';
@@ -82,17 +83,7 @@ describe('depthwiseConv2d', () => {
       [() => depthwiseConv2d(input, filter, { out: new Float32Array(1) }), 'AMC_SHAPE_MISMATCH', /out/],
       [() => depthwiseConv2d({ data: input.data, shape: [1, 5, 5, 4, 1] }, filter), 'AMC_INVALID_ARGUMENT', /input\.shape/],
     ];
-    for (const [run, code, message] of cases) {
-      let caught: unknown;
-      try {
-        run();
-      } catch (e) {
-        caught = e;
-      }
-      expect(AmcError.isInstance(caught), String(message)).toBe(true);
-      expect((caught as AmcError).code, String(message)).toBe(code);
-      expect((caught as AmcError).message).toMatch(message);
-    }
+    for (const [run, code, message] of cases) expectCode(run, code, message);
     await expect(depthwiseConv2dAsync(input, filter, { bias: new Float32Array(3) })).rejects.toMatchObject({
       code: 'AMC_SHAPE_MISMATCH',
     });

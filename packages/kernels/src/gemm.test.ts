@@ -1,5 +1,6 @@
-import { AmcError, Rng } from '@amc/core';
+import { Rng } from '@amc/core';
 import { describe, expect, it } from 'vitest';
+import { expectCode } from '@amc/testing';
 import { gemm, gemmAsync } from './gemm.js';
 import { referenceGemm } from './reference/gemm.js';
 import { TEST_SEED, expectClose, forEachIsa, randomArray } from './test-utils.js';
@@ -100,17 +101,7 @@ describe('gemm', () => {
       [() => gemm(a, b, [2, 3, 3], { out: new Float32Array(5) }), 'AMC_SHAPE_MISMATCH', /out/],
       [() => gemm(a, b, [2, 3, 3], 'x' as never), 'AMC_INVALID_ARGUMENT', /options/],
     ];
-    for (const [run, code, message] of cases) {
-      let caught: unknown;
-      try {
-        run();
-      } catch (e) {
-        caught = e;
-      }
-      expect(AmcError.isInstance(caught), String(message)).toBe(true);
-      expect((caught as AmcError).code).toBe(code);
-      expect((caught as AmcError).message).toMatch(message);
-    }
+    for (const [run, code, message] of cases) expectCode(run, code, message);
     await expect(gemmAsync(a, b, [2, 2, 2])).rejects.toMatchObject({ code: 'AMC_SHAPE_MISMATCH' });
   });
 });

@@ -1,9 +1,10 @@
 import { Rng } from '@amc/core';
 import { afterAll, describe, expect, it } from 'vitest';
+import { expectCode } from '@amc/testing';
 import { batchNorm, batchNormAsync, batchNormGrad, batchNormGradAsync } from './norm.js';
 import { referenceBatchNorm, referenceBatchNormGrad } from './reference/norm.js';
 import { getNumThreads, setNumThreads } from './runtime.js';
-import { TEST_SEED, expectClose, expectCoded, randomArray } from './test-utils.js';
+import { TEST_SEED, expectClose, randomArray } from './test-utils.js';
 
 // Row counts around the native block (512 rows), channel counts below / at / above a vector.
 const SHAPES: number[][] = [[1, 1], [3, 5], [511, 8], [512, 16], [513, 17], [2, 9, 9, 3], [4, 28, 28, 16], [1, 1, 1, 64], [2000, 1]];
@@ -66,17 +67,17 @@ describe('batchNorm', () => {
 
   it('rejects bad arguments with coded errors', () => {
     const x = { data: new Float32Array(6), shape: [2, 3] };
-    expectCoded(() => batchNorm(x), 'AMC_INVALID_ARGUMENT', /mean and variance/);
-    expectCoded(() => batchNorm(x, { training: true, gamma: new Float32Array(2) }), 'AMC_SHAPE_MISMATCH', /options\.gamma/);
-    expectCoded(() => batchNorm(x, { training: true, epsilon: -1 }), 'AMC_INVALID_ARGUMENT', /epsilon/);
-    expectCoded(() => batchNorm(x, { training: true, epsilon: Number.NaN }), 'AMC_NON_FINITE', /epsilon/);
-    expectCoded(() => batchNorm({ data: new Float32Array(5), shape: [2, 3] }, { training: true }), 'AMC_SHAPE_MISMATCH', /x\.data/);
-    expectCoded(() => batchNorm({ data: new Float32Array(0), shape: [0, 3] }, { training: true }), 'AMC_SHAPE_MISMATCH', /non-empty/);
-    expectCoded(() => batchNorm(x, { training: true, out: x.data.subarray(1) as Float32Array }), 'AMC_SHAPE_MISMATCH', /options\.out/);
-    expectCoded(() => batchNorm(x, { training: true, activation: 'gelu' as never }), 'AMC_INVALID_ARGUMENT', /activation/);
-    expectCoded(() => batchNormGrad(x, { data: new Float32Array(6), shape: [3, 2] }, { mean: new Float32Array(2), variance: new Float32Array(2) }), 'AMC_SHAPE_MISMATCH', /dy\.shape/);
-    expectCoded(() => batchNormGrad(x, x, { mean: new Float32Array(2), variance: new Float32Array(3) }), 'AMC_SHAPE_MISMATCH', /options\.mean/);
-    expectCoded(() => batchNormGrad(x, x, undefined as never), 'AMC_INVALID_ARGUMENT', /options/);
+    expectCode(() => batchNorm(x), 'AMC_INVALID_ARGUMENT', /mean and variance/);
+    expectCode(() => batchNorm(x, { training: true, gamma: new Float32Array(2) }), 'AMC_SHAPE_MISMATCH', /options\.gamma/);
+    expectCode(() => batchNorm(x, { training: true, epsilon: -1 }), 'AMC_INVALID_ARGUMENT', /epsilon/);
+    expectCode(() => batchNorm(x, { training: true, epsilon: Number.NaN }), 'AMC_NON_FINITE', /epsilon/);
+    expectCode(() => batchNorm({ data: new Float32Array(5), shape: [2, 3] }, { training: true }), 'AMC_SHAPE_MISMATCH', /x\.data/);
+    expectCode(() => batchNorm({ data: new Float32Array(0), shape: [0, 3] }, { training: true }), 'AMC_SHAPE_MISMATCH', /non-empty/);
+    expectCode(() => batchNorm(x, { training: true, out: x.data.subarray(1) as Float32Array }), 'AMC_SHAPE_MISMATCH', /options\.out/);
+    expectCode(() => batchNorm(x, { training: true, activation: 'gelu' as never }), 'AMC_INVALID_ARGUMENT', /activation/);
+    expectCode(() => batchNormGrad(x, { data: new Float32Array(6), shape: [3, 2] }, { mean: new Float32Array(2), variance: new Float32Array(2) }), 'AMC_SHAPE_MISMATCH', /dy\.shape/);
+    expectCode(() => batchNormGrad(x, x, { mean: new Float32Array(2), variance: new Float32Array(3) }), 'AMC_SHAPE_MISMATCH', /options\.mean/);
+    expectCode(() => batchNormGrad(x, x, undefined as never), 'AMC_INVALID_ARGUMENT', /options/);
   });
 });
 

@@ -1,9 +1,10 @@
 import { Rng } from '@amc/core';
 import { afterAll, describe, expect, it } from 'vitest';
+import { expectCode } from '@amc/testing';
 import { channelImportance, channelImportanceAsync, topKIndices, topKIndicesAsync } from './prune.js';
 import { referenceChannelImportance, referenceTopKIndices } from './reference/prune.js';
 import { getNumThreads, setNumThreads } from './runtime.js';
-import { TEST_SEED, expectClose, expectCoded, randomArray } from './test-utils.js';
+import { TEST_SEED, expectClose, randomArray } from './test-utils.js';
 
 // Ranks 1-6; sizes of one, odd sizes, inner runs shorter and longer than 8 (the two native paths), and
 // tensors above the native parallel cut (65,536 elements) such as a 3x3x64x128 conv filter.
@@ -74,16 +75,16 @@ describe('channelImportance', () => {
 
   it('rejects bad arguments with coded errors', async () => {
     const data = new Float32Array(12);
-    expectCoded(() => channelImportance({ data, shape: [3, 4] }, 2), 'AMC_INDEX_OUT_OF_RANGE', /\[-2, 2\) for axis/);
-    expectCoded(() => channelImportance({ data, shape: [3, 4] }, -3), 'AMC_INDEX_OUT_OF_RANGE', /axis/);
-    expectCoded(() => channelImportance({ data, shape: [3, 4] }, 0.5), 'AMC_INVALID_ARGUMENT', /axis/);
-    expectCoded(() => channelImportance({ data, shape: [3, 5] }, 0), 'AMC_SHAPE_MISMATCH', /weights.data/);
-    expectCoded(() => channelImportance({ data, shape: [] }, 0), 'AMC_INVALID_ARGUMENT', /weights.shape/);
-    expectCoded(() => channelImportance({ data, shape: [1, 1, 1, 1, 1, 3, 4] }, 0), 'AMC_INVALID_ARGUMENT', /rank 1 to 6/);
-    expectCoded(() => channelImportance({ data, shape: [3, -4] }, 0), 'AMC_INVALID_ARGUMENT', /weights.shape\[1\]/);
-    expectCoded(() => channelImportance({ data: [1] as never, shape: [1] }, 0), 'AMC_INVALID_ARGUMENT', /Float32Array/);
-    expectCoded(() => channelImportance(data as never, 0), 'AMC_INVALID_ARGUMENT', /tensor/);
-    expectCoded(() => channelImportance({ data, shape: [12] }, 0, { norm: 'l3' as never }), 'AMC_INVALID_ARGUMENT', /norm/);
+    expectCode(() => channelImportance({ data, shape: [3, 4] }, 2), 'AMC_INDEX_OUT_OF_RANGE', /\[-2, 2\) for axis/);
+    expectCode(() => channelImportance({ data, shape: [3, 4] }, -3), 'AMC_INDEX_OUT_OF_RANGE', /axis/);
+    expectCode(() => channelImportance({ data, shape: [3, 4] }, 0.5), 'AMC_INVALID_ARGUMENT', /axis/);
+    expectCode(() => channelImportance({ data, shape: [3, 5] }, 0), 'AMC_SHAPE_MISMATCH', /weights.data/);
+    expectCode(() => channelImportance({ data, shape: [] }, 0), 'AMC_INVALID_ARGUMENT', /weights.shape/);
+    expectCode(() => channelImportance({ data, shape: [1, 1, 1, 1, 1, 3, 4] }, 0), 'AMC_INVALID_ARGUMENT', /rank 1 to 6/);
+    expectCode(() => channelImportance({ data, shape: [3, -4] }, 0), 'AMC_INVALID_ARGUMENT', /weights.shape\[1\]/);
+    expectCode(() => channelImportance({ data: [1] as never, shape: [1] }, 0), 'AMC_INVALID_ARGUMENT', /Float32Array/);
+    expectCode(() => channelImportance(data as never, 0), 'AMC_INVALID_ARGUMENT', /tensor/);
+    expectCode(() => channelImportance({ data, shape: [12] }, 0, { norm: 'l3' as never }), 'AMC_INVALID_ARGUMENT', /norm/);
     await expect(channelImportanceAsync({ data, shape: [3, 4] }, 9)).rejects.toMatchObject({ code: 'AMC_INDEX_OUT_OF_RANGE' });
   });
 });
@@ -119,11 +120,11 @@ describe('topKIndices', () => {
   it('runs asynchronously and rejects bad arguments with coded errors', async () => {
     const s = Float32Array.of(3, 1, 2);
     expect(Array.from(await topKIndicesAsync(s, 2))).toEqual([0, 2]);
-    expectCoded(() => topKIndices(s, 4), 'AMC_INVALID_ARGUMENT', /\[0, 3\] for k/);
-    expectCoded(() => topKIndices(s, -1), 'AMC_INVALID_ARGUMENT', /for k/);
-    expectCoded(() => topKIndices(s, 1.5), 'AMC_INVALID_ARGUMENT', /for k/);
-    expectCoded(() => topKIndices([3, 1] as never, 1), 'AMC_INVALID_ARGUMENT', /Float32Array for scores/);
-    expectCoded(() => topKIndices(Float32Array.of(1, Number.NaN), 1), 'AMC_NON_FINITE', /NaN at index 1/);
+    expectCode(() => topKIndices(s, 4), 'AMC_INVALID_ARGUMENT', /\[0, 3\] for k/);
+    expectCode(() => topKIndices(s, -1), 'AMC_INVALID_ARGUMENT', /for k/);
+    expectCode(() => topKIndices(s, 1.5), 'AMC_INVALID_ARGUMENT', /for k/);
+    expectCode(() => topKIndices([3, 1] as never, 1), 'AMC_INVALID_ARGUMENT', /Float32Array for scores/);
+    expectCode(() => topKIndices(Float32Array.of(1, Number.NaN), 1), 'AMC_NON_FINITE', /NaN at index 1/);
     await expect(topKIndicesAsync(Float32Array.of(Number.NaN), 0)).rejects.toMatchObject({ code: 'AMC_NON_FINITE' });
   });
 });

@@ -1,9 +1,10 @@
 import { type FloatTensor, Rng } from '@amc/core';
 import { describe, expect, it } from 'vitest';
+import { expectCode } from '@amc/testing';
 import { leastSquares, leastSquaresAsync } from './prune.js';
 import { referenceLeastSquares, referenceResidual } from './reference/prune.js';
 import { getNativeInfo, getNumThreads, setNumThreads } from './runtime.js';
-import { TEST_SEED, expectClose, expectCoded, forEachIsa, randomArray } from './test-utils.js';
+import { TEST_SEED, expectClose, forEachIsa, randomArray } from './test-utils.js';
 
 function tensor(data: Float32Array, rows: number, cols: number): FloatTensor {
   return { data, shape: [rows, cols] };
@@ -257,17 +258,17 @@ describe('leastSquares', () => {
     const y = tensor(new Float32Array(8), 4, 2);
     const nanX = tensor(Float32Array.from({ length: 12 }, (_, i) => (i === 7 ? Number.NaN : i)), 4, 3);
     const infY = tensor(Float32Array.from({ length: 8 }, (_, i) => (i === 3 ? Number.POSITIVE_INFINITY : i)), 4, 2);
-    expectCoded(() => leastSquares(nanX, y), 'AMC_NON_FINITE', /row 2, column 1/);
-    expectCoded(() => leastSquares(x, infY), 'AMC_NON_FINITE', /for y/);
-    expectCoded(() => leastSquares(x, tensor(new Float32Array(10), 5, 2)), 'AMC_SHAPE_MISMATCH', /4 rows \(as x\) for y.shape\[0\]/);
-    expectCoded(() => leastSquares(x, { data: new Float32Array(8), shape: [4, 3] }), 'AMC_SHAPE_MISMATCH', /y.data/);
-    expectCoded(() => leastSquares({ data: new Float32Array(12), shape: [12] }, y), 'AMC_INVALID_ARGUMENT', /rank 2/);
-    expectCoded(() => leastSquares(x, y, { ridge: -1 }), 'AMC_INVALID_ARGUMENT', />= 0 for options.ridge/);
-    expectCoded(() => leastSquares(x, y, { ridge: Number.NaN }), 'AMC_NON_FINITE', /options.ridge/);
-    expectCoded(() => leastSquares(x, y, { solver: 'qr' as never }), 'AMC_INVALID_ARGUMENT', /options.solver/);
-    expectCoded(() => leastSquares(x, y, { fitIntercept: 1 as never }), 'AMC_INVALID_ARGUMENT', /options.fitIntercept/);
-    expectCoded(() => leastSquares(x, y, { solver: 'cholesky', ridge: 0 }), 'AMC_INVALID_ARGUMENT', /positive definite/);
-    expectCoded(() => leastSquares(x, y, [] as never), 'AMC_INVALID_ARGUMENT', /options/);
+    expectCode(() => leastSquares(nanX, y), 'AMC_NON_FINITE', /row 2, column 1/);
+    expectCode(() => leastSquares(x, infY), 'AMC_NON_FINITE', /for y/);
+    expectCode(() => leastSquares(x, tensor(new Float32Array(10), 5, 2)), 'AMC_SHAPE_MISMATCH', /4 rows \(as x\) for y.shape\[0\]/);
+    expectCode(() => leastSquares(x, { data: new Float32Array(8), shape: [4, 3] }), 'AMC_SHAPE_MISMATCH', /y.data/);
+    expectCode(() => leastSquares({ data: new Float32Array(12), shape: [12] }, y), 'AMC_INVALID_ARGUMENT', /rank 2/);
+    expectCode(() => leastSquares(x, y, { ridge: -1 }), 'AMC_INVALID_ARGUMENT', />= 0 for options.ridge/);
+    expectCode(() => leastSquares(x, y, { ridge: Number.NaN }), 'AMC_NON_FINITE', /options.ridge/);
+    expectCode(() => leastSquares(x, y, { solver: 'qr' as never }), 'AMC_INVALID_ARGUMENT', /options.solver/);
+    expectCode(() => leastSquares(x, y, { fitIntercept: 1 as never }), 'AMC_INVALID_ARGUMENT', /options.fitIntercept/);
+    expectCode(() => leastSquares(x, y, { solver: 'cholesky', ridge: 0 }), 'AMC_INVALID_ARGUMENT', /positive definite/);
+    expectCode(() => leastSquares(x, y, [] as never), 'AMC_INVALID_ARGUMENT', /options/);
     await expect(leastSquaresAsync(nanX, y)).rejects.toMatchObject({ code: 'AMC_NON_FINITE' });
   });
 });

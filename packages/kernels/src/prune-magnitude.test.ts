@@ -1,5 +1,6 @@
-import { AmcError, Rng } from '@amc/core';
+import { Rng } from '@amc/core';
 import { afterAll, describe, expect, it } from 'vitest';
+import { expectCode } from '@amc/testing';
 import { magnitudePrune, magnitudePruneAsync, magnitudeThreshold, magnitudeThresholdAsync } from './prune.js';
 import { referenceMagnitudePrune, referenceMagnitudeThreshold } from './reference/prune.js';
 import { getNumThreads, setNumThreads } from './runtime.js';
@@ -134,17 +135,7 @@ describe('magnitudeThreshold / magnitudePrune', () => {
       [() => magnitudePrune(w, 0.5, { mask: new Int8Array(4) as never }), 'AMC_INVALID_ARGUMENT', /Uint8Array/],
       [() => magnitudePrune(w, 0.5, 3 as never), 'AMC_INVALID_ARGUMENT', /options/],
     ];
-    for (const [run, code, message] of cases) {
-      let caught: unknown;
-      try {
-        run();
-      } catch (e) {
-        caught = e;
-      }
-      expect(AmcError.isInstance(caught), String(message)).toBe(true);
-      expect((caught as AmcError).code, String(message)).toBe(code);
-      expect((caught as AmcError).message).toMatch(message);
-    }
+    for (const [run, code, message] of cases) expectCode(run, code, message);
     await expect(magnitudeThresholdAsync(nan, 0.5)).rejects.toMatchObject({ code: 'AMC_NON_FINITE' });
     await expect(magnitudePruneAsync(w, 2)).rejects.toMatchObject({ code: 'AMC_INVALID_ARGUMENT' });
   });

@@ -1,5 +1,6 @@
-import { AmcError, type FloatTensor, Rng } from '@amc/core';
+import { type FloatTensor, Rng } from '@amc/core';
 import { describe, expect, it } from 'vitest';
+import { expectCode } from '@amc/testing';
 import { conv2d } from './conv.js';
 import { loadNative } from './load.js';
 import { referenceConv2d, referenceSliceChannels, referenceSliceConv2dWeights } from './reference/conv.js';
@@ -126,17 +127,7 @@ describe('slicedConv2d', () => {
       [() => sliceConv2dWeights(filter, [0], [1, 1]), 'AMC_INDEX_OUT_OF_RANGE', /outputChannels/],
       [() => sliceConv2dWeights(filter, [0], [1], new Float32Array(2)), 'AMC_SHAPE_MISMATCH', /bias/],
     ];
-    for (const [run, code, message] of cases) {
-      let caught: unknown;
-      try {
-        run();
-      } catch (e) {
-        caught = e;
-      }
-      expect(AmcError.isInstance(caught), String(message)).toBe(true);
-      expect((caught as AmcError).code, String(message)).toBe(code);
-      expect((caught as AmcError).message).toMatch(message);
-    }
+    for (const [run, code, message] of cases) expectCode(run, code, message);
     // The addon re-checks what the wrapper validated: index ranges, duplicates, channel counts, lengths.
     const native = loadNative();
     const geometry = {

@@ -1,4 +1,4 @@
-import { AmcError, Rng } from '@amc/core';
+import { Rng } from '@amc/core';
 import { describe, expect, it } from 'vitest';
 import {
   type BlockCsrMatrix,
@@ -14,19 +14,8 @@ import {
   sparseToDense,
   validateSparseMatrix,
 } from './sparse.js';
+import { expectCode } from '@amc/testing';
 import { TEST_SEED, randomArray, sparsify } from './test-utils.js';
-
-function expectCode(run: () => unknown, code: string, message?: RegExp): void {
-  let caught: unknown;
-  try {
-    run();
-  } catch (e) {
-    caught = e;
-  }
-  expect(AmcError.isInstance(caught), `expected ${code}${message ? ` ${message}` : ''}, got ${String(caught)}`).toBe(true);
-  expect((caught as AmcError).code).toBe(code);
-  if (message) expect((caught as AmcError).message).toMatch(message);
-}
 
 describe('sparse formats', () => {
   it('builds the documented examples', () => {

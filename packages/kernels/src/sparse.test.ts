@@ -1,5 +1,6 @@
-import { AmcError, Rng } from '@amc/core';
+import { Rng } from '@amc/core';
 import { describe, expect, it } from 'vitest';
+import { expectCode, expectNativeCode } from '@amc/testing';
 import { loadNative } from './load.js';
 import type { NativeKernelInfo } from './native-binding.js';
 import { getNativeInfo } from './runtime.js';
@@ -12,18 +13,6 @@ const FORMATS: SparseFormat[] = ['csr', 'bcsr'];
 
 function randomSparse(rng: Rng, rows: number, cols: number, sparsity: number, format: SparseFormat): SparseMatrix {
   return denseToSparse(sparsify(rng, randomArray(rng, rows * cols), sparsity), rows, cols, format);
-}
-
-function expectCode(run: () => unknown, code: string, message?: RegExp): void {
-  let caught: unknown;
-  try {
-    run();
-  } catch (e) {
-    caught = e;
-  }
-  expect(caught, `expected ${code}${message ? ` ${message}` : ''}`).toBeDefined();
-  expect((caught as { code?: string }).code, String((caught as Error).message)).toBe(code);
-  if (message) expect((caught as Error).message).toMatch(message);
 }
 
 describe('spmm', () => {
@@ -75,10 +64,10 @@ describe('spmm', () => {
     const native = loadNative();
     const a = nativeSparse(denseToSparse(Float32Array.of(1, 0, 0, 1), 2, 2, 'csr'));
     const options = { weights: a, b: new Float32Array(4), n: 2, c: new Float32Array(4) };
-    expectCode(() => native.spmm({ ...options, ukernel: 'f32_spmm_nope' }), 'AMC_INVALID_ARGUMENT', /ukernel/);
-    expectCode(() => native.spmm({ ...options, ukernel: 'f32_spmm_bcsr4_ukernel_8__scalar' }), 'AMC_INVALID_ARGUMENT', /ukernel/);
+    expectNativeCode(() => native.spmm({ ...options, ukernel: 'f32_spmm_nope' }), 'AMC_INVALID_ARGUMENT', /ukernel/);
+    expectNativeCode(() => native.spmm({ ...options, ukernel: 'f32_spmm_bcsr4_ukernel_8__scalar' }), 'AMC_INVALID_ARGUMENT', /ukernel/);
     const missing = (getNativeInfo().kernels.spmm ?? []).find((v) => !v.available);
-    if (missing !== undefined) expectCode(() => native.spmm({ ...options, ukernel: missing.name }), 'AMC_UNSUPPORTED_ISA');
+    if (missing !== undefined) expectNativeCode(() => native.spmm({ ...options, ukernel: missing.name }), 'AMC_UNSUPPORTED_ISA');
   });
 
   it('covers every sparsity with bias and every activation on tile-sized shapes', () => {
@@ -162,16 +151,7 @@ describe('spmm', () => {
       [() => spmm(a, b, 5, { activation: 'gelu' as never }), 'AMC_INVALID_ARGUMENT', /activation/],
       [() => spmm(a, b, 5, 7 as never), 'AMC_INVALID_ARGUMENT', /options/],
     ];
-    for (const [run, code, message] of cases) {
-      expectCode(run, code, message);
-      let caught: unknown;
-      try {
-        run();
-      } catch (e) {
-        caught = e;
-      }
-      expect(AmcError.isInstance(caught)).toBe(true);
-    }
+    for (const [run, code, message] of cases) expectCode(run, code, message);
     await expect(spmmAsync(a, new Float32Array(3), 5)).rejects.toMatchObject({ code: 'AMC_SHAPE_MISMATCH' });
   });
 });
@@ -225,7 +205,7 @@ describe('sparse native layer', () => {
         ],
       ];
       for (const [op, sync, async] of calls) {
-        expectCode(sync, code);
+        expectNativeCode(sync, code);
         await expect(async(), `${op}: ${name}`).rejects.toMatchObject({ code });
       }
     }
@@ -233,22 +213,22 @@ describe('sparse native layer', () => {
 
   it('rejects wrong buffer lengths and a stale rowPtr in the conversion passes', () => {
     const weights = good();
-    expectCode(() => native.spmm({ weights, b: new Float32Array(7), n: 2, c: new Float32Array(6) }), 'AMC_SHAPE_MISMATCH');
-    expectCode(() => native.spmm({ weights, b: new Float32Array(8), n: 2, c: new Float32Array(5) }), 'AMC_SHAPE_MISMATCH');
-    expectCode(() => native.spmm({ weights, b: new Float32Array(8), n: 2, c: new Float32Array(6), bias: new Float32Array(2) }), 'AMC_SHAPE_MISMATCH');
-    expectCode(() => native.spmm({ weights, b: new Float32Array(8), n: 2, c: new Float32Array(6), activation: 5 as never }), 'AMC_INVALID_ARGUMENT');
-    expectCode(() => native.sparseConv2d({ ...convOptions(weights), inChannels: 3 } as never), 'AMC_SHAPE_MISMATCH');
-    expectCode(() => native.sparseConv2d({ ...convOptions(weights), output: new Float32Array(1) } as never), 'AMC_SHAPE_MISMATCH');
+    expectNativeCode(() => native.spmm({ weights, b: new Float32Array(7), n: 2, c: new Float32Array(6) }), 'AMC_SHAPE_MISMATCH');
+    expectNativeCode(() => native.spmm({ weights, b: new Float32Array(8), n: 2, c: new Float32Array(5) }), 'AMC_SHAPE_MISMATCH');
+    expectNativeCode(() => native.spmm({ weights, b: new Float32Array(8), n: 2, c: new Float32Array(6), bias: new Float32Array(2) }), 'AMC_SHAPE_MISMATCH');
+    expectNativeCode(() => native.spmm({ weights, b: new Float32Array(8), n: 2, c: new Float32Array(6), activation: 5 as never }), 'AMC_INVALID_ARGUMENT');
+    expectNativeCode(() => native.sparseConv2d({ ...convOptions(weights), inChannels: 3 } as never), 'AMC_SHAPE_MISMATCH');
+    expectNativeCode(() => native.sparseConv2d({ ...convOptions(weights), output: new Float32Array(1) } as never), 'AMC_SHAPE_MISMATCH');
     const dense = Float32Array.of(1, 0, 2, 0, 0, 3);
     const fill = (rowPtr: Int32Array, entries = 3) => () =>
       native.denseToSparseFill({ format: 0, dense, rows: 2, cols: 3, rowPtr, colIdx: new Int32Array(entries), values: new Float32Array(entries) });
-    expectCode(fill(Int32Array.of(0, 1, 3)), 'AMC_SHAPE_MISMATCH');
-    expectCode(fill(Int32Array.of(0, 3, 2), 2), 'AMC_INVALID_ARGUMENT');
-    expectCode(fill(Int32Array.of(0, 5, 3)), 'AMC_INVALID_ARGUMENT');
-    expectCode(fill(Int32Array.of(0, 2)), 'AMC_SHAPE_MISMATCH');
-    expectCode(fill(Int32Array.of(0, 2, 4), 4), 'AMC_SHAPE_MISMATCH');
+    expectNativeCode(fill(Int32Array.of(0, 1, 3)), 'AMC_SHAPE_MISMATCH');
+    expectNativeCode(fill(Int32Array.of(0, 3, 2), 2), 'AMC_INVALID_ARGUMENT');
+    expectNativeCode(fill(Int32Array.of(0, 5, 3)), 'AMC_INVALID_ARGUMENT');
+    expectNativeCode(fill(Int32Array.of(0, 2)), 'AMC_SHAPE_MISMATCH');
+    expectNativeCode(fill(Int32Array.of(0, 2, 4), 4), 'AMC_SHAPE_MISMATCH');
     fill(Int32Array.of(0, 2, 3))();
-    expectCode(
+    expectNativeCode(
       () => native.denseToSparseCount({ format: 1, dense, rows: 2, cols: 3, rowPtr: new Int32Array(3) }),
       'AMC_SHAPE_MISMATCH',
     );

@@ -1,13 +1,15 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@amc/tfjs';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { AmcError, ErrorCode } from '@amc/core';
+import { ErrorCode } from '@amc/core';
 import { findGroups, importModel, type ChannelGroup, type Graph } from '@amc/graph';
 import { compile } from '@amc/runtime';
 import { createModel } from '@amc/zoo';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { expectCode, randomInput, relativeError } from '@amc/testing';
+import { randomizeBatchNorms } from '@amc/testing/tfjs';
 import { groupImportance, keptChannelCount, pruneChannels } from './index.js';
-import { maskConsumers, randomInput, randomizeBatchNorms, relativeError } from './test-utils.js';
+import { maskConsumers } from './test-utils.js';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -15,18 +17,6 @@ beforeAll(async () => {
 
 type Sym = tfl.SymbolicTensor;
 const L = tfl.layers;
-
-function expectCode(fn: () => unknown, code: string, text?: RegExp): void {
-  try {
-    fn();
-  } catch (e) {
-    expect(AmcError.isInstance(e)).toBe(true);
-    expect((e as AmcError).code).toBe(code);
-    if (text !== undefined) expect((e as AmcError).message).toMatch(text);
-    return;
-  }
-  throw new Error('expected an AmcError');
-}
 
 function run(graph: Graph, input: Float32Array, batch: number): Float32Array {
   return compile(graph).predict(input, batch);

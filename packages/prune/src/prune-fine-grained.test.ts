@@ -1,12 +1,13 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@amc/tfjs';
-import { AmcError, ErrorCode } from '@amc/core';
+import { ErrorCode } from '@amc/core';
 import { importModel, type Graph, type WeightTensor } from '@amc/graph';
 import { compile } from '@amc/runtime';
 import { createModel } from '@amc/zoo';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { expectCode, randomInput } from '@amc/testing';
+import { randomizeBatchNorms } from '@amc/testing/tfjs';
 import { fineGrainedUnits, nonzeroParams, pruneFineGrained } from './index.js';
-import { randomInput, randomizeBatchNorms } from './test-utils.js';
 
 let graph: Graph;
 beforeAll(async () => {
@@ -18,18 +19,6 @@ beforeAll(async () => {
 
 function kernel(g: Graph, name: string): Float32Array {
   return ((g.node(name).weights as unknown as Record<string, WeightTensor>).kernel as WeightTensor).data;
-}
-
-function expectCode(fn: () => unknown, code: string, text?: RegExp): void {
-  try {
-    fn();
-  } catch (e) {
-    expect(AmcError.isInstance(e)).toBe(true);
-    expect((e as AmcError).code).toBe(code);
-    if (text !== undefined) expect((e as AmcError).message).toMatch(text);
-    return;
-  }
-  throw new Error('expected an AmcError');
 }
 
 describe('fineGrainedUnits', () => {

@@ -1,15 +1,17 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@amc/tfjs';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { AmcError, ErrorCode } from '@amc/core';
+import { ErrorCode } from '@amc/core';
 import { loadFashionMnist } from '@amc/datasets';
 import { findGroups, importModel, type ChannelGroup, type Graph } from '@amc/graph';
 import { compile } from '@amc/runtime';
 import { createModel } from '@amc/zoo';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { expectCode, randomInput } from '@amc/testing';
+import { randomizeBatchNorms } from '@amc/testing/tfjs';
 import { prefixGraph } from './activations.js';
 import { pruneChannels, reconstructConsumers } from './index.js';
-import { meanSquaredError, randomInput, randomizeBatchNorms } from './test-utils.js';
+import { meanSquaredError } from './test-utils.js';
 
 const CALIBRATION = 256;
 let calibration: Float32Array;
@@ -29,16 +31,6 @@ beforeAll(async () => {
   model.dispose();
   groups = findGroups(resnet);
 });
-
-function expectCode(fn: () => unknown, code: string): void {
-  try {
-    fn();
-  } catch (e) {
-    expect(AmcError.isInstance(e) && e.code).toBe(code);
-    return;
-  }
-  throw new Error('expected an AmcError');
-}
 
 describe('reconstructConsumers', () => {
   it('lowers the error of the last layer against the unreconstructed pruned resnet20 (Fashion-MNIST)', () => {

@@ -1,44 +1,7 @@
 /**
  * Helpers of the prune tests (not exported from the package).
  */
-import { Rng } from '@amc/core';
 import { mapIndices, type ChannelGroup, type Graph, type WeightTensor } from '@amc/graph';
-import * as tf from '@tensorflow/tfjs-core';
-import type * as tfl from '@tensorflow/tfjs-layers';
-
-/** Random gamma, beta, moving mean and variance for every BatchNormalization layer (fresh layers are the identity). */
-export function randomizeBatchNorms(model: tfl.LayersModel, seed: number): void {
-  const rng = new Rng(seed);
-  for (const layer of model.layers) {
-    if (layer.getClassName() !== 'BatchNormalization') continue;
-    const names = layer.weights.map((w) => w.originalName);
-    const next = layer.getWeights().map((w, i) => {
-      const data = new Float32Array(w.size);
-      const name = names[i] ?? '';
-      if (name.includes('moving_variance') || name.includes('gamma')) rng.fillUniform(data, 0.5, 1.5);
-      else rng.fillUniform(data, -0.3, 0.3);
-      return tf.tensor(data, w.shape);
-    });
-    layer.setWeights(next);
-    for (const t of next) t.dispose();
-  }
-}
-
-/** `n` floats uniform in [-1, 1) from `seed`. */
-export function randomInput(n: number, seed: number): Float32Array {
-  return new Rng(seed).fillUniform(new Float32Array(n), -1, 1);
-}
-
-/** max |a - b| / max |b|. */
-export function relativeError(actual: Float32Array, expected: Float32Array): number {
-  let diff = 0;
-  let scale = 0;
-  for (let i = 0; i < expected.length; i++) {
-    diff = Math.max(diff, Math.abs((actual[i] as number) - (expected[i] as number)));
-    scale = Math.max(scale, Math.abs(expected[i] as number));
-  }
-  return diff / (scale === 0 ? 1 : scale);
-}
 
 /** Mean squared difference. */
 export function meanSquaredError(actual: Float32Array, expected: Float32Array): number {

@@ -11,7 +11,7 @@ import {
   type ResourceModel,
   type ResourceTerm,
 } from './index.js';
-import { forEachSeed } from './test-utils.js';
+import { forEachSeed } from '@amc/testing';
 
 const SLACK = 1e-9; // relative slack of the assertions (the wall itself uses 1e-12)
 

@@ -11,7 +11,7 @@ import {
   resourceOf,
   type ResourceModel,
 } from './index.js';
-import { expectCode } from './test-utils.js';
+import { expectCode } from '@amc/testing';
 
 // conv1 3->16 on 32x32 (3x3, stride 1), conv2 16->32 (3x3, stride 2, 16x16 out), conv3 32->64 (3x3, 16x16).
 // Unit 0 = the 16 channels between conv1 and conv2, unit 1 = the 32 channels between conv2 and conv3.

@@ -1,7 +1,7 @@
 import { AmcError, ErrorCode } from '@amc/core';
 import { describe, expect, it } from 'vitest';
+import { expectCode } from '@amc/testing';
 import { errorReward, evaluateReward, flopsReward, outcomeError, paramsReward, type EpisodeOutcome, type RewardProtocol } from './index.js';
-import { expectCode } from './test-utils.js';
 
 const original = { macs: 569e6, params: 4.2e6 };
 const outcome: EpisodeOutcome = { accuracy: 0.7, resources: { macs: 1e6, params: 1e4 }, original };

@@ -11,7 +11,7 @@ import {
   registerReward,
   type RewardProtocol,
 } from './index.js';
-import { expectCode } from './test-utils.js';
+import { expectCode } from '@amc/testing';
 
 const latencyReward: RewardProtocol = {
   protocolVersion: 1,

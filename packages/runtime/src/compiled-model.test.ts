@@ -1,27 +1,18 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import '@amc/tfjs';
-import { AmcError, ErrorCode } from '@amc/core';
+import { ErrorCode } from '@amc/core';
 import { importModel } from '@amc/graph';
 import { createModel } from '@amc/zoo';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { expectCode, randomInput, relativeError } from '@amc/testing';
+import { randomizeBatchNorms } from '@amc/testing/tfjs';
 import { compile, type CompiledModel } from './index.js';
-import { randomInput, randomizeBatchNorms, relativeError, tfPredict } from './test-utils.js';
+import { tfPredict } from './test-utils.js';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
 });
-
-function expectCode(fn: () => unknown, code: string): void {
-  try {
-    fn();
-  } catch (e) {
-    expect(AmcError.isInstance(e)).toBe(true);
-    expect((e as AmcError).code).toBe(code);
-    return;
-  }
-  throw new Error(`expected an AmcError ${code}`);
-}
 
 /** A functional model with every non-zoo layer kind the runtime runs. */
 function toyModel(): tfl.LayersModel {

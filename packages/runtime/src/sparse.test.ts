@@ -1,23 +1,13 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@amc/tfjs';
-import { AmcError, ErrorCode, Rng } from '@amc/core';
+import { ErrorCode, Rng } from '@amc/core';
 import { exportModel, importModel, type Graph } from '@amc/graph';
 import { createModel } from '@amc/zoo';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { expectCode, randomInput, relativeError } from '@amc/testing';
+import { randomizeBatchNorms } from '@amc/testing/tfjs';
 import { compile } from './index.js';
-import { randomInput, randomizeBatchNorms, relativeError, tfPredict } from './test-utils.js';
-
-function expectCode(fn: () => unknown, code: string, text: RegExp): void {
-  try {
-    fn();
-  } catch (e) {
-    expect(AmcError.isInstance(e)).toBe(true);
-    expect((e as AmcError).code).toBe(code);
-    expect((e as AmcError).message).toMatch(text);
-    return;
-  }
-  throw new Error(`expected an AmcError ${code}`);
-}
+import { tfPredict } from './test-utils.js';
 
 /** ResNet-20 (random BN statistics) with `sparsity` of every conv / dense kernel zeroed at random. */
 function sparseResnet(sparsity: number, seed: number): Graph {

@@ -3,8 +3,10 @@ import '@amc/tfjs';
 import { importModel } from '@amc/graph';
 import { createModel, type ModelName } from '@amc/zoo';
 import { afterAll, describe, expect, it } from 'vitest';
+import { randomInput, relativeError } from '@amc/testing';
+import { randomizeBatchNorms } from '@amc/testing/tfjs';
 import { compile } from './index.js';
-import { randomInput, randomizeBatchNorms, relativeError, tfPredict } from './test-utils.js';
+import { tfPredict } from './test-utils.js';
 
 const MODELS: { name: ModelName; alpha?: number }[] = [
   { name: 'resnet20' },

@@ -2,13 +2,14 @@ import { mkdtemp, readFile, rm, appendFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import '@amc/tfjs';
-import { AmcError, ErrorCode, Rng } from '@amc/core';
+import { ErrorCode, Rng } from '@amc/core';
 import { importModel, type Graph } from '@amc/graph';
 import { gemm } from '@amc/kernels';
 import { resourceOf } from '@amc/rewards';
 import { createModel } from '@amc/zoo';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expectCodeAsync } from '@amc/testing';
 import { CompressionEnvironment, EMBEDDING_FEATURES, buildCalibrationCache, channelEnergy, finalAccuracyOf, readSearchState, reconstructFromCache, runSearch, uniformPolicy, type EpisodeRecord, type SearchOptions } from './index.js';
 
 let dir: string;
@@ -33,16 +34,6 @@ function env(graph: Graph, method: 'channel' | 'fine-grained' = 'channel', extra
     validation: { images: images.subarray(32 * 784), labels: labels.subarray(32), count: 64 },
     ...extra,
   });
-}
-
-async function expectCodeAsync(promise: Promise<unknown>, code: string, text: RegExp): Promise<void> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(AmcError.isInstance(error), String(error)).toBe(true);
-  expect((error as AmcError).code).toBe(code);
-  expect((error as AmcError).message).toMatch(text);
 }
 
 describe('CompressionEnvironment', () => {

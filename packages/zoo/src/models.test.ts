@@ -1,8 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { AmcError, ErrorCode } from '@amc/core';
+import { ErrorCode } from '@amc/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expectCode } from '@amc/testing';
 import {
   MODEL_NAMES,
   cifarResNet,
@@ -155,16 +156,7 @@ function countMacs(model: tfl.LayersModel): number {
 }
 
 function expectAmcError(fn: () => unknown, argument?: string): void {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (e) {
-    caught = e;
-  }
-  expect(AmcError.isInstance(caught), `expected an AmcError, got ${String(caught)}`).toBe(true);
-  const err = caught as AmcError;
-  expect(err).toBeInstanceOf(AmcError);
-  expect(err.code).toBe(ErrorCode.InvalidArgument);
+  const err = expectCode(fn, ErrorCode.InvalidArgument);
   if (argument !== undefined) expect(err.argument).toBe(argument);
 }
 
