@@ -13,7 +13,7 @@ export const SEARCH_HELP = `amc search: find a per-layer compression policy with
 
 Usage: amc search <model> [options]
 
-  <model>                   zoo name with a pretrained checkpoint (resnet20) or a tfjs model folder / model.json
+  <model>                   zoo name with a shipped checkpoint (plain20, resnet20, resnet56, mobilenetV2), or a tfjs model folder / model.json
   --data <name>             fashion-mnist [fashion-mnist]
   --method <m>              channel (speed) | fine-grained (size) [channel]
   --protocol <p>            resource (-error under a budget) | accuracy (-error * log(resource)) [resource]

@@ -6,7 +6,7 @@ import { listPretrained, loadPretrained } from './pretrained.js';
 import { evaluateModel } from './train.js';
 
 /** The checkpoints this package must ship. */
-const SHIPPED = ['resnet20', 'plain20', 'resnet56'];
+const SHIPPED = ['resnet20', 'plain20', 'resnet56', 'mobilenetV2'];
 
 describe('pretrained checkpoints', () => {
   beforeAll(async () => {
