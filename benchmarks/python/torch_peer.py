@@ -95,6 +95,37 @@ def build_mobilenet_v2(torch):
     return classifier(torch, nn.Sequential(*blocks), 1280)
 
 
+def parse_args(argv):
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--model", choices=sorted(MODELS), default="resnet20")
+    p.add_argument("--batch", type=int, default=128)
+    p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--warmup", type=int, default=3, help="untimed steps before each repeat")
+    p.add_argument("--iters", type=int, default=10, help="timed steps per repeat")
+    p.add_argument("--repeats", type=int, default=5)
+    p.add_argument("--mode", choices=("train", "infer", "both"), default="both")
+    p.add_argument("--channels-last", action="store_true", help="NHWC (channels_last) model and inputs")
+    p.add_argument("--json", action="store_true", help="print one JSON line on stdout")
+    args = p.parse_args(argv)
+    for name in ("batch", "threads", "iters", "repeats"):
+        if getattr(args, name) < 1:
+            p.error("--%s must be at least 1" % name)
+    if args.warmup < 0:
+        p.error("--warmup must be at least 0")
+    return args
+
+
+def cpu_name():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.lower().startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
 def build_model(torch, name):
     if name == "mobilenetV2":
         return build_mobilenet_v2(torch)

@@ -1,8 +1,12 @@
+import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createModel } from '@amc/zoo';
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
 import { afterAll, describe, expect, it } from 'vitest';
-import { SYSTEM_PYTHON, TORCH_PEER_SCRIPT, interpretTorchPeer, lastJsonLine, runTorchPeer, torchPeerArgs, torchPeerPython, torchPeerPythons } from './torch-peer.js';
+import { SYSTEM_PYTHON, TORCH_PEER_SCRIPT, type TorchPeerModel, interpretTorchPeer, lastJsonLine, runTorchPeer, torchPeerArgs, torchPeerPython, torchPeerPythons } from './torch-peer.js';
 
 // Stand-ins for python3 (shell scripts), so that no test needs python or torch.
 const dir = mkdtempSync(join(tmpdir(), 'torch-peer-test-'));
@@ -95,4 +99,35 @@ describe('torch peer', () => {
     expect(() => interpretTorchPeer('python3', { error: null, stdout: '{"peer":"other"}\n', stderr: '' })).toThrow(/unexpected JSON/);
     expect(() => interpretTorchPeer('python3', { error: null, stdout: 'nothing\n', stderr: '' })).toThrow(/no JSON line/);
   });
+});
+
+// The stand-ins above never run the script itself; these do (a review once deleted its argument parser unnoticed).
+describe('torch peer script', () => {
+  it('parses its arguments and prints its usage without torch', () => {
+    const python = torchPeerPythons({})[0] as string;
+    const run = spawnSync(python, [TORCH_PEER_SCRIPT, '--help'], { encoding: 'utf8' });
+    expect(run.error, `${python}: ${String(run.error)}`).toBeUndefined();
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/--model \{mobilenetV2,plain20,resnet20,resnet56\}/);
+    const bad = spawnSync(python, [TORCH_PEER_SCRIPT, '--batch', '0'], { encoding: 'utf8' });
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/--batch must be at least 1/);
+  });
+
+  it('builds every model with the trainable parameters of the zoo model it stands for (or reports torch missing)', async () => {
+    await tf.setBackend('cpu');
+    for (const model of ['plain20', 'resnet20', 'resnet56', 'mobilenetV2'] as TorchPeerModel[]) {
+      const result = await runTorchPeer({ model, batch: 2, threads: 1, mode: 'both', warmup: 0, iters: 1, repeats: 1 });
+      if ('missing' in result) {
+        expect(result.missing).toMatch(/apt-get install python3-torch/);
+        continue;
+      }
+      const zoo = createModel(model);
+      const trainable = zoo.trainableWeights.reduce((sum, w) => sum + w.shape.reduce((a, b) => a * b, 1), 0);
+      zoo.dispose();
+      expect(result.params, model).toBe(trainable);
+      expect(result.train?.median, model).toBeGreaterThan(0);
+      expect(result.infer?.median, model).toBeGreaterThan(0);
+    }
+  }, 120_000);
 });
