@@ -9,11 +9,31 @@ import { expect } from 'vitest';
 /** What an error message must hold: a string it contains, or a pattern it matches. */
 export type MessagePart = string | RegExp;
 
-function checkCoded(caught: unknown, threw: boolean, code: string, message: readonly MessagePart[]): AmcError {
-  const wanted = `an AmcError ${code}${message.length > 0 ? ` (${message.map(String).join(', ')})` : ''}`;
-  if (!threw) throw new Error(`expected ${wanted}, but nothing was thrown`);
-  expect(AmcError.isInstance(caught), `expected ${wanted}, got ${String(caught)}`).toBe(true);
-  const error = caught as AmcError;
+/** Runs `run` and returns what it threw; `threw` tells a thrown `undefined` from nothing thrown. */
+function capture(run: () => unknown): { threw: boolean; caught: unknown } {
+  try {
+    run();
+    return { threw: false, caught: undefined };
+  } catch (caught) {
+    return { threw: true, caught };
+  }
+}
+
+/**
+ * The shared check: something was thrown, `isKind` accepts it, it carries `code`, and its message holds every part.
+ * `kind` names what was expected in the failure messages.
+ */
+function checkCoded<E extends Error>(
+  outcome: { threw: boolean; caught: unknown },
+  kind: string,
+  isKind: (e: unknown) => e is E,
+  code: string,
+  message: readonly MessagePart[],
+): E {
+  const wanted = `${kind} ${code}${message.length > 0 ? ` (${message.map(String).join(', ')})` : ''}`;
+  if (!outcome.threw) throw new Error(`expected ${wanted}, got no error: nothing was thrown`);
+  expect(isKind(outcome.caught), `expected ${wanted}, got ${String(outcome.caught)}`).toBe(true);
+  const error = outcome.caught as E & { code?: unknown };
   expect(error.code, `expected ${wanted}, got: ${error.message}`).toBe(code);
   for (const part of message) {
     if (typeof part === 'string') expect(error.message).toContain(part);
@@ -22,20 +42,15 @@ function checkCoded(caught: unknown, threw: boolean, code: string, message: read
   return error;
 }
 
+const isAmcError = (e: unknown): e is AmcError => AmcError.isInstance(e);
+const isError = (e: unknown): e is Error => e instanceof Error;
+
 /**
  * Runs `run` and asserts that it throws an {@link AmcError} with `code` whose message contains every string and
  * matches every pattern of `message`. Returns the error for further checks (its `argument`, say).
  */
 export function expectCode(run: () => unknown, code: string, ...message: MessagePart[]): AmcError {
-  let caught: unknown;
-  let threw = false;
-  try {
-    run();
-  } catch (e) {
-    caught = e;
-    threw = true;
-  }
-  return checkCoded(caught, threw, code, message);
+  return checkCoded(capture(run), 'an AmcError', isAmcError, code, message);
 }
 
 /** {@link expectCode} for a promise (or a function returning one) that must reject. */
@@ -44,15 +59,14 @@ export async function expectCodeAsync(
   code: string,
   ...message: MessagePart[]
 ): Promise<AmcError> {
-  let caught: unknown;
-  let threw = false;
+  let outcome: { threw: boolean; caught: unknown };
   try {
     await (typeof run === 'function' ? run() : run);
-  } catch (e) {
-    caught = e;
-    threw = true;
+    outcome = { threw: false, caught: undefined };
+  } catch (caught) {
+    outcome = { threw: true, caught };
   }
-  return checkCoded(caught, threw, code, message);
+  return checkCoded(outcome, 'an AmcError', isAmcError, code, message);
 }
 
 /**
@@ -60,21 +74,7 @@ export async function expectCodeAsync(
  * `code` (the wrappers turn them into {@link AmcError}s). Asserts an `Error` with `code` and the message parts.
  */
 export function expectNativeCode(run: () => unknown, code: string, ...message: MessagePart[]): Error {
-  let caught: unknown;
-  try {
-    run();
-  } catch (e) {
-    caught = e;
-  }
-  const wanted = `a native error ${code}${message.length > 0 ? ` (${message.map(String).join(', ')})` : ''}`;
-  expect(caught instanceof Error, `expected ${wanted}, got ${caught === undefined ? 'no error' : String(caught)}`).toBe(true);
-  const error = caught as Error & { code?: unknown };
-  expect(error.code, `expected ${wanted}, got: ${error.message}`).toBe(code);
-  for (const part of message) {
-    if (typeof part === 'string') expect(error.message).toContain(part);
-    else expect(error.message).toMatch(part);
-  }
-  return error;
+  return checkCoded(capture(run), 'a native error', isError, code, message);
 }
 
 /** Runs `body(seed)` for `count` seeds from `base`; a failure is rethrown with its seed in the message. */
